@@ -1,0 +1,315 @@
+//! [`GptConfig`]: the GPT-2 hyperparameters, read from and written to Hugging Face `config.json`.
+//!
+//! ```
+//! use grokked_core::model::GptConfig;
+//! let cfg = GptConfig::paper();
+//! assert_eq!((cfg.n_layer, cfg.n_embd, cfg.n_head), (8, 768, 12));
+//! let json = cfg.to_json().unwrap();
+//! assert_eq!(GptConfig::from_json(&json).unwrap(), cfg);
+//! ```
+
+use crate::error::{GrokError, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The activation functions that GPT-2 style configs name in `activation_function`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// GELU with the tanh approximation (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`): GPT-2's.
+    GeluTanh,
+    /// Exact GELU (`gelu`).
+    Gelu,
+    /// `relu`.
+    Relu,
+    /// `silu` / `swish`.
+    Silu,
+}
+
+impl Activation {
+    /// Parses a Hugging Face activation name.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Ok(Activation::GeluTanh),
+            "gelu" => Ok(Activation::Gelu),
+            "relu" => Ok(Activation::Relu),
+            "silu" | "swish" => Ok(Activation::Silu),
+            other => Err(GrokError::config(
+                "activation_function",
+                format!(
+                    "unknown activation `{other}` (known: gelu_new, gelu_pytorch_tanh, gelu_fast, gelu, relu, silu, swish)"
+                ),
+            )),
+        }
+    }
+
+    /// Applies the activation.
+    pub fn apply(self, x: &tch::Tensor) -> tch::Tensor {
+        match self {
+            Activation::GeluTanh => x.gelu("tanh"),
+            Activation::Gelu => x.gelu("none"),
+            Activation::Relu => x.relu(),
+            Activation::Silu => x.silu(),
+        }
+    }
+}
+
+/// How fresh parameters are initialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum InitScheme {
+    /// GPT-2's: normal(0, 0.02) weights, residual projections scaled by 1/sqrt(2 n_layer).
+    #[default]
+    Gpt2,
+    /// PyTorch's module defaults (uniform(+-1/sqrt(fan_in)) linears, normal(0, 1) embeddings),
+    /// which grok faster on the small composition task.
+    Pytorch,
+}
+
+fn default_eps() -> f64 {
+    1e-5
+}
+fn default_activation() -> String {
+    "gelu_new".to_string()
+}
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_true() -> bool {
+    true
+}
+fn default_init_range() -> f64 {
+    0.02
+}
+
+/// GPT-2 hyperparameters with the field names of Hugging Face's `GPT2Config`.
+///
+/// Unknown fields of a `config.json` are kept in [`GptConfig::extra`] and written back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GptConfig {
+    /// Number of token ids.
+    pub vocab_size: i64,
+    /// Longest sequence (number of learned positions).
+    pub n_positions: i64,
+    /// Residual stream width.
+    pub n_embd: i64,
+    /// Number of transformer blocks.
+    pub n_layer: i64,
+    /// Number of attention heads.
+    pub n_head: i64,
+    /// MLP hidden width; `None` means 4 * n_embd.
+    #[serde(default)]
+    pub n_inner: Option<i64>,
+    /// LayerNorm epsilon.
+    #[serde(default = "default_eps")]
+    pub layer_norm_epsilon: f64,
+    /// Activation name, as Hugging Face spells it (see [`Activation::parse`]).
+    #[serde(default = "default_activation")]
+    pub activation_function: String,
+    /// Dropout on the residual branches.
+    #[serde(default = "default_dropout")]
+    pub resid_pdrop: f64,
+    /// Dropout on the embeddings.
+    #[serde(default = "default_dropout")]
+    pub embd_pdrop: f64,
+    /// Dropout on the attention probabilities.
+    #[serde(default = "default_dropout")]
+    pub attn_pdrop: f64,
+    /// Whether the LM head shares the token embedding matrix.
+    #[serde(default = "default_true")]
+    pub tie_word_embeddings: bool,
+    /// Standard deviation of GPT-2's normal initialisation.
+    #[serde(default = "default_init_range")]
+    pub initializer_range: f64,
+    /// Beginning-of-sequence token id.
+    #[serde(default)]
+    pub bos_token_id: Option<i64>,
+    /// End-of-sequence token id (the default stop token of generation).
+    #[serde(default)]
+    pub eos_token_id: Option<i64>,
+    /// Initialisation scheme for fresh models (not a Hugging Face field).
+    #[serde(default, skip_serializing_if = "is_default_init")]
+    pub init: InitScheme,
+    /// Every other field of the file, kept so a round trip loses nothing.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn is_default_init(i: &InitScheme) -> bool {
+    *i == InitScheme::Gpt2
+}
+
+impl GptConfig {
+    fn base(vocab_size: i64, n_positions: i64, n_embd: i64, n_layer: i64, n_head: i64) -> Self {
+        let mut extra = serde_json::Map::new();
+        extra.insert("model_type".into(), "gpt2".into());
+        extra.insert("architectures".into(), serde_json::json!(["GPT2LMHeadModel"]));
+        GptConfig {
+            vocab_size,
+            n_positions,
+            n_embd,
+            n_layer,
+            n_head,
+            n_inner: None,
+            layer_norm_epsilon: default_eps(),
+            activation_function: default_activation(),
+            resid_pdrop: 0.1,
+            embd_pdrop: 0.1,
+            attn_pdrop: 0.1,
+            tie_word_embeddings: true,
+            initializer_range: default_init_range(),
+            bos_token_id: None,
+            eos_token_id: None,
+            init: InitScheme::Gpt2,
+            extra,
+        }
+    }
+
+    /// GPT-2 small (124M): 12 layers, 768 wide, 12 heads, 50,257 tokens, 1,024 positions.
+    pub fn gpt2() -> Self {
+        let mut c = Self::base(50257, 1024, 768, 12, 12);
+        c.bos_token_id = Some(50256);
+        c.eos_token_id = Some(50256);
+        c
+    }
+
+    /// The paper's model: 8 layers, 768 wide, 12 heads, over the composition vocabulary (2,206).
+    pub fn paper() -> Self {
+        Self::base(2206, 16, 768, 8, 12)
+    }
+
+    /// A small CPU model: `n_layer` layers of width `n_embd` with `n_head` heads.
+    pub fn small(vocab_size: i64, n_positions: i64, n_layer: i64, n_embd: i64, n_head: i64) -> Self {
+        Self::base(vocab_size, n_positions, n_embd, n_layer, n_head)
+    }
+
+    /// The composition-small model of the training configs: 4 layers, 64 wide, 4 heads.
+    pub fn cpu_small(vocab_size: i64) -> Self {
+        Self::base(vocab_size, 16, 64, 4, 4)
+    }
+
+    /// The MLP hidden width.
+    pub fn inner_dim(&self) -> i64 {
+        self.n_inner.unwrap_or(4 * self.n_embd)
+    }
+
+    /// The width of one attention head.
+    pub fn head_dim(&self) -> i64 {
+        self.n_embd / self.n_head
+    }
+
+    /// The parsed activation.
+    pub fn activation(&self) -> Result<Activation> {
+        Activation::parse(&self.activation_function)
+    }
+
+    /// Checks every field, naming the first one at fault.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("vocab_size", self.vocab_size),
+            ("n_positions", self.n_positions),
+            ("n_embd", self.n_embd),
+            ("n_layer", self.n_layer),
+            ("n_head", self.n_head),
+            ("n_inner", self.inner_dim()),
+        ];
+        for (field, v) in positive {
+            if v <= 0 {
+                return Err(GrokError::config(field, format!("must be positive, got {v}")));
+            }
+        }
+        if self.n_embd % self.n_head != 0 {
+            return Err(GrokError::config(
+                "n_embd",
+                format!("{} is not divisible by n_head ({})", self.n_embd, self.n_head),
+            ));
+        }
+        for (field, p) in [
+            ("resid_pdrop", self.resid_pdrop),
+            ("embd_pdrop", self.embd_pdrop),
+            ("attn_pdrop", self.attn_pdrop),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(GrokError::config(field, format!("must be in [0, 1), got {p}")));
+            }
+        }
+        if self.layer_norm_epsilon <= 0.0 {
+            return Err(GrokError::config("layer_norm_epsilon", "must be positive"));
+        }
+        self.activation().map(|_| ())
+    }
+
+    /// Parses and validates a `config.json` text.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let cfg: GptConfig = serde_json::from_str(text).map_err(|e| {
+            // serde names the missing or mistyped field in its message.
+            GrokError::config(field_of_serde_error(&e.to_string()), e.to_string())
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads and validates a `config.json` file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = crate::fsutil::read_to_string(path)?;
+        Self::from_json(&text).map_err(|e| GrokError::format(path, e.to_string()))
+    }
+
+    /// The config as pretty JSON, in Hugging Face's layout.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self).map_err(|e| GrokError::Invalid(e.to_string()))
+    }
+
+    /// Writes `config.json` atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::fsutil::write_atomic(path, self.to_json()?.as_bytes())
+    }
+
+    /// Sets every dropout probability to `p`.
+    pub fn with_dropout(mut self, p: f64) -> Self {
+        self.resid_pdrop = p;
+        self.embd_pdrop = p;
+        self.attn_pdrop = p;
+        self
+    }
+}
+
+/// Pulls the backquoted field name out of a serde message such as "missing field `n_embd`".
+fn field_of_serde_error(msg: &str) -> String {
+    msg.split('`').nth(1).unwrap_or("<document>").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_field_is_named() {
+        let text = r#"{"vocab_size": 10, "n_positions": 8, "n_layer": 1, "n_head": 1}"#;
+        let err = GptConfig::from_json(text).unwrap_err().to_string();
+        assert!(err.contains("n_embd"), "{err}");
+    }
+
+    #[test]
+    fn unknown_activation_is_named() {
+        let mut cfg = GptConfig::small(10, 8, 1, 4, 2);
+        cfg.activation_function = "gelu_foo".into();
+        let err = GptConfig::from_json(&cfg.to_json().unwrap()).unwrap_err().to_string();
+        assert!(err.contains("activation_function") && err.contains("gelu_foo"), "{err}");
+    }
+
+    #[test]
+    fn indivisible_heads_rejected() {
+        let err = GptConfig::small(10, 8, 1, 10, 4).validate().unwrap_err().to_string();
+        assert!(err.contains("n_embd"), "{err}");
+    }
+
+    #[test]
+    fn extra_fields_round_trip() {
+        let text = r#"{"vocab_size": 10, "n_positions": 8, "n_embd": 4, "n_layer": 1, "n_head": 2,
+            "transformers_version": "4.0", "summary_type": "cls_index"}"#;
+        let cfg = GptConfig::from_json(text).unwrap();
+        assert_eq!(cfg.extra["summary_type"], "cls_index");
+        let back = GptConfig::from_json(&cfg.to_json().unwrap()).unwrap();
+        assert_eq!(back, cfg);
+    }
+}

@@ -1,0 +1,245 @@
+//! The GPT-2 decoder: embeddings, blocks, final LayerNorm and the (tied) LM head.
+//!
+//! Parameter names equal Hugging Face's `GPT2LMHeadModel` keys (`transformer.h.0.attn.c_attn.weight`,
+//! ...), so checkpoints load with no renaming table.
+//!
+//! ```
+//! use grokked_core::model::{GptConfig, GptModel};
+//! let model = GptModel::new(GptConfig::small(50, 16, 2, 16, 2), tch::Device::Cpu).unwrap();
+//! let ids = tch::Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
+//! let logits = model.gpt.forward(&ids, false).unwrap();
+//! assert_eq!(logits.size(), [1, 3, 50]);
+//! assert!(model.vs.variables().contains_key("transformer.h.1.attn.c_attn.weight"));
+//! ```
+
+use super::attention::{AttnMask, LayerKv};
+use super::block::{layer_norm, Block};
+use super::config::GptConfig;
+use super::hooks::{at, Hook, HookSite, NoHooks};
+use super::linear::embedding_init;
+use crate::error::{GrokError, Result};
+use tch::{nn, nn::Module, Device, Kind, Tensor};
+
+/// The decoder's modules. Parameters live in the [`nn::VarStore`] it was built on.
+#[derive(Debug)]
+pub struct Gpt {
+    /// The hyperparameters.
+    pub cfg: GptConfig,
+    /// Token embeddings `[vocab_size, n_embd]`.
+    pub wte: nn::Embedding,
+    /// Position embeddings `[n_positions, n_embd]`.
+    pub wpe: nn::Embedding,
+    /// The blocks, bottom first.
+    pub blocks: Vec<Block>,
+    /// The final LayerNorm.
+    pub ln_f: nn::LayerNorm,
+    /// The untied LM head `[vocab_size, n_embd]`, when `tie_word_embeddings` is false.
+    pub lm_head: Option<Tensor>,
+}
+
+/// Keys and values of every layer for incremental decoding, plus the key padding mask so far.
+#[derive(Debug, Default)]
+pub struct KvCache {
+    /// One entry per block.
+    pub layers: Vec<LayerKv>,
+    /// Number of cached positions.
+    pub len: i64,
+}
+
+impl KvCache {
+    /// An empty cache for `n_layer` blocks.
+    pub fn new(n_layer: usize) -> Self {
+        KvCache {
+            layers: (0..n_layer).map(|_| LayerKv::default()).collect(),
+            len: 0,
+        }
+    }
+}
+
+/// Options of one forward pass beyond the token ids.
+pub struct ForwardOpts<'a> {
+    /// Key padding mask `[batch, past + seq]`, 1 for real tokens and 0 for padding.
+    pub attention_mask: Option<&'a Tensor>,
+    /// A cache to read past keys and values from and append this step's to.
+    pub cache: Option<&'a mut KvCache>,
+    /// Called at every hook site it wants.
+    pub hook: &'a mut dyn Hook,
+    /// Training mode (dropout on).
+    pub train: bool,
+}
+
+impl<'a> ForwardOpts<'a> {
+    /// Evaluation mode, no mask, no cache, with `hook`.
+    pub fn with_hook(hook: &'a mut dyn Hook) -> Self {
+        ForwardOpts {
+            attention_mask: None,
+            cache: None,
+            hook,
+            train: false,
+        }
+    }
+}
+
+impl Gpt {
+    /// Builds the modules under `p` (the VarStore root for Hugging Face names).
+    pub fn new(p: &nn::Path, cfg: &GptConfig) -> Result<Self> {
+        cfg.validate()?;
+        let t = p / "transformer";
+        let emb = nn::EmbeddingConfig {
+            ws_init: embedding_init(cfg),
+            ..Default::default()
+        };
+        let blocks = (0..cfg.n_layer)
+            .map(|i| Block::new(&(&t / "h" / i), cfg))
+            .collect::<Result<Vec<_>>>()?;
+        let lm_head = (!cfg.tie_word_embeddings).then(|| {
+            (p / "lm_head").var("weight", &[cfg.vocab_size, cfg.n_embd], embedding_init(cfg))
+        });
+        Ok(Gpt {
+            cfg: cfg.clone(),
+            wte: nn::embedding(&t / "wte", cfg.vocab_size, cfg.n_embd, emb),
+            wpe: nn::embedding(&t / "wpe", cfg.n_positions, cfg.n_embd, emb),
+            blocks,
+            ln_f: layer_norm(&(&t / "ln_f"), cfg),
+            lm_head,
+        })
+    }
+
+    /// Logits `[batch, seq, vocab]` of token ids `[batch, seq]`, no mask, no hooks.
+    pub fn forward(&self, ids: &Tensor, train: bool) -> Result<Tensor> {
+        let mut hook = NoHooks;
+        let mut opts = ForwardOpts::with_hook(&mut hook);
+        opts.train = train;
+        self.forward_with(ids, opts)
+    }
+
+    /// Logits with a padding mask, a KV cache and hooks as `opts` says.
+    pub fn forward_with(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
+        let resid = self.residual(ids, opts)?;
+        Ok(self.unembed(&resid))
+    }
+
+    /// The final LayerNorm and the LM head: logits of a residual-stream state `[.., n_embd]`.
+    pub fn unembed(&self, resid: &Tensor) -> Tensor {
+        let x = self.ln_f.forward(resid);
+        match &self.lm_head {
+            Some(w) => x.matmul(&w.tr()),
+            None => x.matmul(&self.wte.ws.tr()),
+        }
+    }
+
+    /// Checks ids' shape, kind and range, and the sequence length against `n_positions`.
+    fn check_ids(&self, ids: &Tensor, past: i64) -> Result<(i64, i64)> {
+        let size = ids.size();
+        if size.len() != 2 {
+            return Err(GrokError::Invalid(format!("token ids must be [batch, seq], got {size:?}")));
+        }
+        if ids.kind() != Kind::Int64 {
+            return Err(GrokError::Invalid(format!("token ids must be int64, got {:?}", ids.kind())));
+        }
+        let (b, s) = (size[0], size[1]);
+        if past + s > self.cfg.n_positions {
+            return Err(GrokError::Limit {
+                what: "sequence length".into(),
+                got: past + s,
+                limit: self.cfg.n_positions,
+                name: "n_positions".into(),
+            });
+        }
+        if ids.numel() > 0 {
+            let (lo, hi) = (ids.min().int64_value(&[]), ids.max().int64_value(&[]));
+            if lo < 0 || hi >= self.cfg.vocab_size {
+                return Err(GrokError::Invalid(format!(
+                    "token id {} outside the vocabulary [0, {})",
+                    if lo < 0 { lo } else { hi },
+                    self.cfg.vocab_size
+                )));
+            }
+        }
+        Ok((b, s))
+    }
+
+    /// The residual stream after the last block (before `ln_f`), `[batch, seq, n_embd]`.
+    pub fn residual(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
+        let ForwardOpts {
+            attention_mask,
+            mut cache,
+            hook,
+            train,
+        } = opts;
+        let past = cache.as_ref().map_or(0, |c| c.len);
+        let (_, s) = self.check_ids(ids, past)?;
+        let device = ids.device();
+        let positions = match attention_mask {
+            Some(m) => {
+                let pos = (m.cumsum(-1, Kind::Int64) - 1).clamp_min(0);
+                pos.narrow(-1, past, s)
+            }
+            None => Tensor::arange_start(past, past + s, (Kind::Int64, device)).unsqueeze(0),
+        };
+        let mask = match attention_mask {
+            Some(m) => {
+                if m.size() != [ids.size()[0], past + s] {
+                    return Err(GrokError::Invalid(format!(
+                        "attention_mask must be [batch, past + seq] = [{}, {}], got {:?}",
+                        ids.size()[0],
+                        past + s,
+                        m.size()
+                    )));
+                }
+                AttnMask::padded(m, past, s)
+            }
+            None if past == 0 => AttnMask::causal(),
+            None => AttnMask::padded(&Tensor::ones([ids.size()[0], past + s], (Kind::Int64, device)), past, s),
+        };
+        let embed = Tensor::f_embedding(&self.wte.ws, ids, -1, false, false)?
+            + Tensor::f_embedding(&self.wpe.ws, &positions, -1, false, false)?;
+        let mut x = at(hook, HookSite::Embed, embed.dropout(self.cfg.embd_pdrop, train))?;
+        for (i, block) in self.blocks.iter().enumerate() {
+            let kv = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+            x = block.forward(&x, &mask, kv, i, hook, train)?;
+        }
+        if let Some(c) = cache {
+            c.len += s;
+        }
+        Ok(x)
+    }
+}
+
+/// A model together with the [`nn::VarStore`] that owns its parameters.
+pub struct GptModel {
+    /// Owns every parameter (save, load, freeze, optimizer groups).
+    pub vs: nn::VarStore,
+    /// The modules.
+    pub gpt: Gpt,
+}
+
+impl std::fmt::Debug for GptModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GptModel").field("cfg", &self.gpt.cfg).finish_non_exhaustive()
+    }
+}
+
+impl GptModel {
+    /// A freshly initialised model on `device`.
+    pub fn new(cfg: GptConfig, device: Device) -> Result<Self> {
+        let vs = nn::VarStore::new(device);
+        let gpt = Gpt::new(&vs.root(), &cfg)?;
+        Ok(GptModel { vs, gpt })
+    }
+
+    /// The hyperparameters.
+    pub fn config(&self) -> &GptConfig {
+        &self.gpt.cfg
+    }
+
+    /// The device the parameters live on.
+    pub fn device(&self) -> Device {
+        self.vs.device()
+    }
+
+    /// The number of trainable scalars.
+    pub fn num_parameters(&self) -> i64 {
+        self.vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+    }
+}

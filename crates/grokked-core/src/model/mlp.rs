@@ -1,0 +1,45 @@
+//! GPT-2's MLP sublayer: `c_fc`, the activation, `c_proj`.
+//!
+//! ```
+//! use grokked_core::model::{mlp::Mlp, GptConfig};
+//! let cfg = GptConfig::small(10, 8, 1, 8, 2);
+//! let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+//! let mlp = Mlp::new(&(vs.root() / "mlp"), &cfg).unwrap();
+//! let x = tch::Tensor::randn([1, 3, 8], (tch::Kind::Float, tch::Device::Cpu));
+//! assert_eq!(mlp.forward(&x, false).size(), [1, 3, 8]);
+//! ```
+
+use super::config::{Activation, GptConfig};
+use super::linear::Conv1D;
+use crate::error::Result;
+use tch::{nn, Tensor};
+
+/// The feed-forward sublayer.
+#[derive(Debug)]
+pub struct Mlp {
+    /// `[n_embd, n_inner]`.
+    pub c_fc: Conv1D,
+    /// `[n_inner, n_embd]`.
+    pub c_proj: Conv1D,
+    act: Activation,
+    resid_pdrop: f64,
+}
+
+impl Mlp {
+    /// Creates the sublayer's parameters under `p`.
+    pub fn new(p: &nn::Path, cfg: &GptConfig) -> Result<Self> {
+        let (d, h) = (cfg.n_embd, cfg.inner_dim());
+        Ok(Mlp {
+            c_fc: Conv1D::new(&(p / "c_fc"), d, h, cfg, false),
+            c_proj: Conv1D::new(&(p / "c_proj"), h, d, cfg, true),
+            act: cfg.activation()?,
+            resid_pdrop: cfg.resid_pdrop,
+        })
+    }
+
+    /// Applies the sublayer.
+    pub fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+        let h = self.act.apply(&self.c_fc.forward(x));
+        self.c_proj.forward(&h).dropout(self.resid_pdrop, train)
+    }
+}

@@ -1,0 +1,22 @@
+//! grokked: train small transformers until they grok implicit reasoning, and look inside them.
+//!
+//! This facade re-exports the workspace crates; notebooks and end-to-end tests depend on it alone.
+//!
+//! ```
+//! use grokked::prelude::*;
+//! let model = GptModel::new(GptConfig::small(30, 16, 1, 8, 2), Device::Cpu).unwrap();
+//! assert_eq!(model.config().n_layer, 1);
+//! ```
+
+pub use grokked_core as core;
+pub use grokked_core::{error, model};
+pub use tch;
+
+/// The names most programs and notebooks need.
+pub mod prelude {
+    pub use grokked_core::model::bpe::Gpt2Tokenizer;
+    pub use grokked_core::model::generate::{generate, Decoding, GenerateOpts};
+    pub use grokked_core::model::{hf, GptConfig, GptModel, Hook, HookSite, NoHooks};
+    pub use grokked_core::{GrokError, Result};
+    pub use tch::{Device, Kind, Tensor};
+}
