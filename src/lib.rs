@@ -16,7 +16,9 @@ pub use tch;
 pub mod prelude {
     pub use grokked_core::model::bpe::Gpt2Tokenizer;
     pub use grokked_core::model::generate::{generate, Decoding, GenerateOpts};
-    pub use grokked_core::model::{hf, GptConfig, GptModel, Hook, HookSite, NoHooks};
+    pub use grokked_core::model::{
+        hf, ForwardOpts, GptConfig, GptModel, Hook, HookSite, KvCache, NoHooks,
+    };
     pub use grokked_core::{GrokError, Result};
     pub use tch::{Device, Kind, Tensor};
 }

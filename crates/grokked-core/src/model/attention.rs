@@ -124,7 +124,11 @@ impl Attention {
                 AttnMask::Explicit(m) => m.shallow_clone(),
             };
             let scores = scores.masked_fill(&allowed.logical_not(), f64::NEG_INFINITY);
-            let pattern = at(hook, HookSite::AttnPattern(layer), scores.softmax(-1, Kind::Float))?;
+            let pattern = at(
+                hook,
+                HookSite::AttnPattern(layer),
+                scores.softmax(-1, Kind::Float),
+            )?;
             pattern.dropout(p_drop, train).matmul(&v)
         } else {
             match mask {

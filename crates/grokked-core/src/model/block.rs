@@ -61,10 +61,16 @@ impl Block {
         train: bool,
     ) -> Result<Tensor> {
         let x = at(hook, HookSite::ResidPre(layer), x.shallow_clone())?;
-        let a = self.attn.forward(&self.ln_1.forward(&x), mask, kv, layer, hook, train)?;
+        let a = self
+            .attn
+            .forward(&self.ln_1.forward(&x), mask, kv, layer, hook, train)?;
         let a = at(hook, HookSite::AttnOut(layer), a)?;
         let mid = at(hook, HookSite::ResidMid(layer), x + a)?;
-        let m = at(hook, HookSite::MlpOut(layer), self.mlp.forward(&self.ln_2.forward(&mid), train))?;
+        let m = at(
+            hook,
+            HookSite::MlpOut(layer),
+            self.mlp.forward(&self.ln_2.forward(&mid), train),
+        )?;
         at(hook, HookSite::ResidPost(layer), mid + m)
     }
 }

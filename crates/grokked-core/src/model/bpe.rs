@@ -49,7 +49,12 @@ fn parse_merges(text: &str) -> Result<Vec<(String, String)>> {
         .map(|(n, l)| {
             l.split_once(' ')
                 .map(|(a, b)| (a.to_string(), b.to_string()))
-                .ok_or_else(|| tok_err(format!("merges line {}: expected two tokens, got `{l}`", n + 1)))
+                .ok_or_else(|| {
+                    tok_err(format!(
+                        "merges line {}: expected two tokens, got `{l}`",
+                        n + 1
+                    ))
+                })
         })
         .collect()
 }
@@ -57,9 +62,15 @@ fn parse_merges(text: &str) -> Result<Vec<(String, String)>> {
 impl Gpt2Tokenizer {
     /// Builds the GPT-2 pipeline (byte-level pre-tokenizer and decoder, `<|endoftext|>` special)
     /// around a vocabulary and merges.
-    pub fn from_vocab_merges(vocab: HashMap<String, u32>, merges: Vec<(String, String)>) -> Result<Self> {
+    pub fn from_vocab_merges(
+        vocab: HashMap<String, u32>,
+        merges: Vec<(String, String)>,
+    ) -> Result<Self> {
         let vocab: Vocab = vocab.into_iter().collect();
-        let bpe = BPE::builder().vocab_and_merges(vocab, merges).build().map_err(tok_err)?;
+        let bpe = BPE::builder()
+            .vocab_and_merges(vocab, merges)
+            .build()
+            .map_err(tok_err)?;
         let mut inner = Tokenizer::new(bpe);
         inner.with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)));
         inner.with_decoder(Some(ByteLevelDecoder::default()));
@@ -86,9 +97,13 @@ impl Gpt2Tokenizer {
     /// From a `tokenizer.json`.
     pub fn from_tokenizer_json(path: &Path) -> Result<Self> {
         if !path.is_file() {
-            return Err(GrokError::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)));
+            return Err(GrokError::io(
+                path,
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
         }
-        let inner = Tokenizer::from_file(path).map_err(|e| GrokError::format(path, e.to_string()))?;
+        let inner =
+            Tokenizer::from_file(path).map_err(|e| GrokError::format(path, e.to_string()))?;
         Ok(Gpt2Tokenizer { inner })
     }
 
@@ -128,7 +143,10 @@ impl Gpt2Tokenizer {
     pub fn decode(&self, ids: &[i64]) -> Result<String> {
         let ids = ids
             .iter()
-            .map(|&i| u32::try_from(i).map_err(|_| tok_err(format!("token id {i} is negative or too large"))))
+            .map(|&i| {
+                u32::try_from(i)
+                    .map_err(|_| tok_err(format!("token id {i} is negative or too large")))
+            })
             .collect::<Result<Vec<_>>>()?;
         self.inner.decode(&ids, false).map_err(tok_err)
     }

@@ -142,7 +142,10 @@ impl GptConfig {
     fn base(vocab_size: i64, n_positions: i64, n_embd: i64, n_layer: i64, n_head: i64) -> Self {
         let mut extra = serde_json::Map::new();
         extra.insert("model_type".into(), "gpt2".into());
-        extra.insert("architectures".into(), serde_json::json!(["GPT2LMHeadModel"]));
+        extra.insert(
+            "architectures".into(),
+            serde_json::json!(["GPT2LMHeadModel"]),
+        );
         GptConfig {
             vocab_size,
             n_positions,
@@ -178,7 +181,13 @@ impl GptConfig {
     }
 
     /// A small CPU model: `n_layer` layers of width `n_embd` with `n_head` heads.
-    pub fn small(vocab_size: i64, n_positions: i64, n_layer: i64, n_embd: i64, n_head: i64) -> Self {
+    pub fn small(
+        vocab_size: i64,
+        n_positions: i64,
+        n_layer: i64,
+        n_embd: i64,
+        n_head: i64,
+    ) -> Self {
         Self::base(vocab_size, n_positions, n_embd, n_layer, n_head)
     }
 
@@ -214,13 +223,19 @@ impl GptConfig {
         ];
         for (field, v) in positive {
             if v <= 0 {
-                return Err(GrokError::config(field, format!("must be positive, got {v}")));
+                return Err(GrokError::config(
+                    field,
+                    format!("must be positive, got {v}"),
+                ));
             }
         }
         if self.n_embd % self.n_head != 0 {
             return Err(GrokError::config(
                 "n_embd",
-                format!("{} is not divisible by n_head ({})", self.n_embd, self.n_head),
+                format!(
+                    "{} is not divisible by n_head ({})",
+                    self.n_embd, self.n_head
+                ),
             ));
         }
         for (field, p) in [
@@ -229,7 +244,10 @@ impl GptConfig {
             ("attn_pdrop", self.attn_pdrop),
         ] {
             if !(0.0..1.0).contains(&p) {
-                return Err(GrokError::config(field, format!("must be in [0, 1), got {p}")));
+                return Err(GrokError::config(
+                    field,
+                    format!("must be in [0, 1), got {p}"),
+                ));
             }
         }
         if self.layer_norm_epsilon <= 0.0 {
@@ -293,13 +311,21 @@ mod tests {
     fn unknown_activation_is_named() {
         let mut cfg = GptConfig::small(10, 8, 1, 4, 2);
         cfg.activation_function = "gelu_foo".into();
-        let err = GptConfig::from_json(&cfg.to_json().unwrap()).unwrap_err().to_string();
-        assert!(err.contains("activation_function") && err.contains("gelu_foo"), "{err}");
+        let err = GptConfig::from_json(&cfg.to_json().unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("activation_function") && err.contains("gelu_foo"),
+            "{err}"
+        );
     }
 
     #[test]
     fn indivisible_heads_rejected() {
-        let err = GptConfig::small(10, 8, 1, 10, 4).validate().unwrap_err().to_string();
+        let err = GptConfig::small(10, 8, 1, 10, 4)
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("n_embd"), "{err}");
     }
 

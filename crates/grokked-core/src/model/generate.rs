@@ -62,19 +62,31 @@ impl GenerateOpts {
 }
 
 /// Applies temperature, top-k and top-p to `logits` and returns normalised probabilities.
-pub fn sampling_probs(logits: &[f32], temperature: f64, top_k: Option<usize>, top_p: Option<f64>) -> Result<Vec<f64>> {
+pub fn sampling_probs(
+    logits: &[f32],
+    temperature: f64,
+    top_k: Option<usize>,
+    top_p: Option<f64>,
+) -> Result<Vec<f64>> {
     if temperature <= 0.0 || !temperature.is_finite() {
-        return Err(GrokError::Invalid(format!("temperature must be positive, got {temperature}")));
+        return Err(GrokError::Invalid(format!(
+            "temperature must be positive, got {temperature}"
+        )));
     }
     if let Some(p) = top_p.filter(|p| !(*p > 0.0 && *p <= 1.0)) {
-        return Err(GrokError::Invalid(format!("top_p must be in (0, 1], got {p}")));
+        return Err(GrokError::Invalid(format!(
+            "top_p must be in (0, 1], got {p}"
+        )));
     }
     let mut order: Vec<usize> = (0..logits.len()).collect();
     order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]));
     let keep_k = top_k.unwrap_or(order.len()).clamp(1, order.len());
     order.truncate(keep_k);
     let max = logits[order[0]] as f64 / temperature;
-    let weights: Vec<f64> = order.iter().map(|&i| (logits[i] as f64 / temperature - max).exp()).collect();
+    let weights: Vec<f64> = order
+        .iter()
+        .map(|&i| (logits[i] as f64 / temperature - max).exp())
+        .collect();
     let total: f64 = weights.iter().sum();
     let mut keep = weights.len();
     if let Some(p) = top_p {
@@ -114,7 +126,11 @@ fn draw(probs: &[f64], rng: &mut ChaCha8Rng) -> i64 {
 fn next_tokens(logits: &Tensor, decoding: Decoding, rng: &mut ChaCha8Rng) -> Result<Vec<i64>> {
     match decoding {
         Decoding::Greedy => Ok(Vec::<i64>::try_from(logits.argmax(-1, false))?),
-        Decoding::Sample { temperature, top_k, top_p } => {
+        Decoding::Sample {
+            temperature,
+            top_k,
+            top_p,
+        } => {
             let rows = Vec::<Vec<f32>>::try_from(logits.to_kind(Kind::Float))?;
             rows.iter()
                 .map(|row| Ok(draw(&sampling_probs(row, temperature, top_k, top_p)?, rng)))
@@ -145,9 +161,12 @@ pub fn left_pad(prompts: &[Vec<i64>], pad: i64, device: Device) -> (Tensor, Tens
 pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<Vec<Vec<i64>>> {
     let n_pos = gpt.cfg.n_positions;
     if prompts.is_empty() || prompts.iter().any(Vec::is_empty) {
-        return Err(GrokError::Invalid("every prompt needs at least one token".into()));
+        return Err(GrokError::Invalid(
+            "every prompt needs at least one token".into(),
+        ));
     }
     let longest = prompts.iter().map(Vec::len).max().unwrap_or(0);
+    let shortest = prompts.iter().map(Vec::len).min().unwrap_or(0);
     if longest as i64 > n_pos {
         return Err(GrokError::Limit {
             what: "prompt length".into(),
@@ -169,11 +188,11 @@ pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<
     let (mut ids, mut mask) = left_pad(prompts, pad, device);
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let mut out: Vec<Vec<i64>> = prompts.to_vec();
-    let mut done = vec![false; prompts.len()];
+    let mut done: Vec<bool> = prompts.iter().map(|p| p.len() >= opts.max_length).collect();
     let mut cache = KvCache::new(gpt.blocks.len());
     let mut step_input = ids.shallow_clone();
     tch::no_grad(|| -> Result<()> {
-        for _ in longest..opts.max_length.max(longest) {
+        for _ in shortest..opts.max_length {
             if done.iter().all(|d| *d) {
                 break;
             }
@@ -195,7 +214,7 @@ pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<
                 }
                 out[row].push(tok);
                 fed.push(tok);
-                done[row] = Some(tok) == opts.stop_token;
+                done[row] = Some(tok) == opts.stop_token || out[row].len() >= opts.max_length;
             }
             step_input = Tensor::from_slice(&fed).view([-1, 1]).to_device(device);
             ids = Tensor::cat(&[&ids, &step_input], 1);

@@ -128,20 +128,33 @@ impl Gpt {
         }
     }
 
-    /// Checks ids' shape, kind and range, and the sequence length against `n_positions`.
-    fn check_ids(&self, ids: &Tensor, past: i64) -> Result<(i64, i64)> {
+    /// Checks ids' shape, kind and range, and the sequence length (real tokens only, when a
+    /// padding mask is given) against `n_positions`.
+    fn check_ids(&self, ids: &Tensor, past: i64, mask: Option<&Tensor>) -> Result<(i64, i64)> {
         let size = ids.size();
         if size.len() != 2 {
-            return Err(GrokError::Invalid(format!("token ids must be [batch, seq], got {size:?}")));
+            return Err(GrokError::Invalid(format!(
+                "token ids must be [batch, seq], got {size:?}"
+            )));
         }
         if ids.kind() != Kind::Int64 {
-            return Err(GrokError::Invalid(format!("token ids must be int64, got {:?}", ids.kind())));
+            return Err(GrokError::Invalid(format!(
+                "token ids must be int64, got {:?}",
+                ids.kind()
+            )));
         }
         let (b, s) = (size[0], size[1]);
-        if past + s > self.cfg.n_positions {
+        let used = match mask {
+            Some(m) if m.numel() > 0 => m
+                .sum_dim_intlist(-1, false, Kind::Int64)
+                .max()
+                .int64_value(&[]),
+            _ => past + s,
+        };
+        if used > self.cfg.n_positions {
             return Err(GrokError::Limit {
                 what: "sequence length".into(),
-                got: past + s,
+                got: used,
                 limit: self.cfg.n_positions,
                 name: "n_positions".into(),
             });
@@ -168,7 +181,7 @@ impl Gpt {
             train,
         } = opts;
         let past = cache.as_ref().map_or(0, |c| c.len);
-        let (_, s) = self.check_ids(ids, past)?;
+        let (_, s) = self.check_ids(ids, past, attention_mask)?;
         let device = ids.device();
         let positions = match attention_mask {
             Some(m) => {
@@ -190,11 +203,19 @@ impl Gpt {
                 AttnMask::padded(m, past, s)
             }
             None if past == 0 => AttnMask::causal(),
-            None => AttnMask::padded(&Tensor::ones([ids.size()[0], past + s], (Kind::Int64, device)), past, s),
+            None => AttnMask::padded(
+                &Tensor::ones([ids.size()[0], past + s], (Kind::Int64, device)),
+                past,
+                s,
+            ),
         };
         let embed = Tensor::f_embedding(&self.wte.ws, ids, -1, false, false)?
             + Tensor::f_embedding(&self.wpe.ws, &positions, -1, false, false)?;
-        let mut x = at(hook, HookSite::Embed, embed.dropout(self.cfg.embd_pdrop, train))?;
+        let mut x = at(
+            hook,
+            HookSite::Embed,
+            embed.dropout(self.cfg.embd_pdrop, train),
+        )?;
         for (i, block) in self.blocks.iter().enumerate() {
             let kv = cache.as_deref_mut().map(|c| &mut c.layers[i]);
             x = block.forward(&x, &mask, kv, i, hook, train)?;
@@ -216,7 +237,9 @@ pub struct GptModel {
 
 impl std::fmt::Debug for GptModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GptModel").field("cfg", &self.gpt.cfg).finish_non_exhaustive()
+        f.debug_struct("GptModel")
+            .field("cfg", &self.gpt.cfg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -240,6 +263,10 @@ impl GptModel {
 
     /// The number of trainable scalars.
     pub fn num_parameters(&self) -> i64 {
-        self.vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+        self.vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
     }
 }

@@ -60,7 +60,11 @@ pub fn load_weights(model: &mut GptModel, path: &Path) -> Result<()> {
                 return Err(GrokError::Tensor {
                     path: path.to_path_buf(),
                     tensor: name.clone(),
-                    msg: format!("shape {:?} in the file, the model expects {:?}", src.size(), var.size()),
+                    msg: format!(
+                        "shape {:?} in the file, the model expects {:?}",
+                        src.size(),
+                        var.size()
+                    ),
                 });
             }
             let mut var = var.shallow_clone();

@@ -115,7 +115,11 @@ impl HookSite {
         if name == "embed" {
             return Ok(HookSite::Embed);
         }
-        let bad = || GrokError::Invalid(format!("bad hook site `{name}` (expected embed or blocks.L.KIND)"));
+        let bad = || {
+            GrokError::Invalid(format!(
+                "bad hook site `{name}` (expected embed or blocks.L.KIND)"
+            ))
+        };
         let rest = name.strip_prefix("blocks.").ok_or_else(bad)?;
         let (layer, kind) = rest.split_once('.').ok_or_else(bad)?;
         Self::from_kind(kind, layer.parse().map_err(|_| bad())?)

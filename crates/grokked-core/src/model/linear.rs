@@ -33,11 +33,20 @@ impl Conv1D {
                     1.0
                 };
                 let std = cfg.initializer_range / scale;
-                (nn::Init::Randn { mean: 0.0, stdev: std }, nn::Init::Const(0.0))
+                (
+                    nn::Init::Randn {
+                        mean: 0.0,
+                        stdev: std,
+                    },
+                    nn::Init::Const(0.0),
+                )
             }
             InitScheme::Pytorch => {
                 let bound = 1.0 / (d_in as f64).sqrt();
-                let u = nn::Init::Uniform { lo: -bound, up: bound };
+                let u = nn::Init::Uniform {
+                    lo: -bound,
+                    up: bound,
+                };
                 (u, u)
             }
         };
@@ -56,7 +65,13 @@ impl Conv1D {
 /// The init of GPT-2 embedding tables under `scheme`.
 pub fn embedding_init(cfg: &GptConfig) -> nn::Init {
     match cfg.init {
-        InitScheme::Gpt2 => nn::Init::Randn { mean: 0.0, stdev: cfg.initializer_range },
-        InitScheme::Pytorch => nn::Init::Randn { mean: 0.0, stdev: 1.0 },
+        InitScheme::Gpt2 => nn::Init::Randn {
+            mean: 0.0,
+            stdev: cfg.initializer_range,
+        },
+        InitScheme::Pytorch => nn::Init::Randn {
+            mean: 0.0,
+            stdev: 1.0,
+        },
     }
 }

@@ -51,7 +51,11 @@ fn dtype_of(kind: Kind) -> Result<Dtype> {
         Kind::Int => Dtype::I32,
         Kind::Uint8 => Dtype::U8,
         Kind::Bool => Dtype::BOOL,
-        k => return Err(GrokError::Invalid(format!("cannot save tensors of kind {k:?}"))),
+        k => {
+            return Err(GrokError::Invalid(format!(
+                "cannot save tensors of kind {k:?}"
+            )))
+        }
     })
 }
 
@@ -83,7 +87,11 @@ pub fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
 /// Reads every tensor of a safetensors file.
 pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
     if !path.exists() {
-        return Err(GrokError::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)));
+        return Err(GrokError::io(
+            path,
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        ));
     }
-    Tensor::read_safetensors(path).map_err(|e| GrokError::format(path, format!("not a valid safetensors file: {e}")))
+    Tensor::read_safetensors(path)
+        .map_err(|e| GrokError::format(path, format!("not a valid safetensors file: {e}")))
 }

@@ -1,0 +1,51 @@
+//! Helpers shared by the end-to-end tests: the Python peer in the project's venv.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (the tests of member crates share this module through `#[path]`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|p| p.join("tests/python").is_dir())
+        .expect("workspace root with tests/python")
+        .to_path_buf()
+}
+
+/// The venv's python. The suite fails, never skips, when the venv is missing: the README's test
+/// command installs it.
+pub fn python() -> PathBuf {
+    let venv = std::env::var_os("GROKKED_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv"));
+    let py = venv.join("bin").join("python");
+    assert!(
+        py.is_file(),
+        "Python peer missing at {}: run the README's test command, which installs the venv",
+        py.display()
+    );
+    py
+}
+
+/// Runs `tests/python/SCRIPT args...` and returns its stdout, failing the test on a non-zero exit.
+pub fn run_py(script: &str, args: &[&str]) -> String {
+    let path = workspace_root().join("tests/python").join(script);
+    let out = Command::new(python())
+        .arg(&path)
+        .args(args)
+        .output()
+        .expect("start python");
+    assert!(
+        out.status.success(),
+        "{script} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Maximum absolute difference of two tensors.
+pub fn max_abs_diff(a: &tch::Tensor, b: &tch::Tensor) -> f64 {
+    (a - b).abs().max().double_value(&[])
+}
