@@ -4,7 +4,11 @@ mod support;
 
 use grokked::model::safetensors_io::read_tensors;
 use grokked::prelude::*;
-use support::{max_abs_diff, run_py};
+use support::run_py;
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b).abs().max().double_value(&[])
+}
 
 const IDS: &str =
     "[[464, 2068, 7586, 21831, 18045, 625, 262, 16931], [50256, 11, 13, 0, 999, 31337, 42, 7]]";

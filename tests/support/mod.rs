@@ -44,8 +44,3 @@ pub fn run_py(script: &str, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
-
-/// Maximum absolute difference of two tensors.
-pub fn max_abs_diff(a: &tch::Tensor, b: &tch::Tensor) -> f64 {
-    (a - b).abs().max().double_value(&[])
-}

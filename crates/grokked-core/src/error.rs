@@ -63,9 +63,18 @@ pub enum GrokError {
     /// A tokenizer failed to load, encode or decode.
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// The dataset crate reported an error.
+    #[error("{0}")]
+    Data(String),
     /// A libtorch operation failed.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),
+}
+
+impl From<grokked_data::DataError> for GrokError {
+    fn from(e: grokked_data::DataError) -> Self {
+        GrokError::Data(e.to_string())
+    }
 }
 
 /// The core crate's result type.

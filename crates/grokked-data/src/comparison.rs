@@ -1,0 +1,168 @@
+//! The attribute-comparison task (paper section 4; the official `comparison.ipynb`), seeded.
+//!
+//! Each entity has a value in `0..values` for every attribute. Per attribute the entities split
+//! into ID and OOD (`id_ratio`). Over unordered pairs (both orders kept): OOD-OOD ->
+//! `test_inferred_ood`; ID-ID -> `test_inferred_id` with probability `test_id_prob`, else a
+//! training candidate; mixed pairs are dropped. Training holds every atomic fact (ID and OOD)
+//! plus `round(phi * |ID atomic|)` sampled candidates.
+//!
+//! ```
+//! use grokked_data::{comparison::ComparisonSpec, Split};
+//! let spec = ComparisonSpec { entities: 40, attributes: 3, phi: 2.0, seed: 1, ..Default::default() };
+//! let data = spec.generate().unwrap();
+//! assert_eq!(data.train_atomic(), 40 * 3);
+//! assert_eq!(data.vocab.len(), 40 + 3 + 20 + 6 + 3 * 3);
+//! assert!(data.count(Split::TestInferredOod) > 0);
+//! ```
+
+use crate::attributes::{AttributeKb, Pair, PairClass};
+use crate::error::{DataError, Result};
+use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
+use crate::sample::{choose, ratio_count, rng};
+use crate::split::{FactKind, Split};
+use crate::vocab;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the comparison task; defaults are the paper's setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComparisonSpec {
+    /// Number of entities.
+    pub entities: usize,
+    /// Number of attributes.
+    pub attributes: usize,
+    /// Number of ordinal values per attribute.
+    pub values: usize,
+    /// Share of entities in distribution, per attribute.
+    pub id_ratio: f64,
+    /// Inferred training facts per ID atomic fact.
+    pub phi: f64,
+    /// Probability that an ID-ID pair is held out for testing.
+    pub test_id_prob: f64,
+    /// Cap on the size of each evaluation split.
+    pub max_test: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+}
+
+impl Default for ComparisonSpec {
+    fn default() -> Self {
+        ComparisonSpec {
+            entities: 1000,
+            attributes: 20,
+            values: 20,
+            id_ratio: 0.9,
+            phi: 7.2,
+            test_id_prob: 0.1,
+            max_test: 3000,
+            seed: 0,
+        }
+    }
+}
+
+/// Checks the parameters shared by the comparison and complex tasks.
+pub(crate) fn validate_kb(task: &str, entities: usize, attributes: usize, values: usize, id_ratio: f64) -> Result<()> {
+    let bad = |f: &str, m: String| Err(DataError::field(format!("{task} task"), f, m));
+    if entities < 2 {
+        return bad("entities", format!("need at least 2, got {entities}"));
+    }
+    if attributes == 0 || values == 0 {
+        return bad("attributes", "attributes and values must be positive".into());
+    }
+    if !(0.0..=1.0).contains(&id_ratio) {
+        return bad("id_ratio", format!("must be in [0, 1], got {id_ratio}"));
+    }
+    Ok(())
+}
+
+/// Token strings of the comparison vocabulary.
+pub(crate) struct CmpNames {
+    pub entities: Vec<String>,
+    pub attributes: Vec<String>,
+    pub values: Vec<String>,
+}
+
+impl CmpNames {
+    pub fn new(kb: &AttributeKb) -> Self {
+        CmpNames {
+            entities: (0..kb.entities).map(vocab::entity).collect(),
+            attributes: (0..kb.attributes).map(vocab::attribute).collect(),
+            values: (0..kb.values).map(vocab::value).collect(),
+        }
+    }
+
+    /// Structure columns (attr, e1, e2, v1, v2) of a fact.
+    pub fn fields(kb: &AttributeKb, a: usize, e1: usize, e2: Option<usize>) -> [Option<i64>; 5] {
+        let v = |e: usize| Some(kb.value(e, a) as i64);
+        [Some(a as i64), Some(e1 as i64), e2.map(|e| e as i64), v(e1), e2.and_then(v)]
+    }
+}
+
+impl ComparisonSpec {
+    /// Generates the task.
+    pub fn generate(&self) -> Result<TaskData> {
+        validate_kb("comparison", self.entities, self.attributes, self.values, self.id_ratio)?;
+        let mut rng = rng(self.seed);
+        let kb = AttributeKb::generate(self.entities, self.attributes, self.values, self.id_ratio, &mut rng);
+        let names = CmpNames::new(&kb);
+        let atomic = |split, a: usize, e: usize| {
+            Example::new(
+                split,
+                FactKind::Atomic,
+                &[&names.entities[e], &names.attributes[a]],
+                &[&names.values[kb.value(e, a)]],
+                CmpNames::fields(&kb, a, e, None),
+            )
+        };
+        let inferred = |split, p: Pair| {
+            let (a, e1, e2) = (p.attr as usize, p.e1 as usize, p.e2 as usize);
+            let label = vocab::label(a, kb.compare(a, e1, e2));
+            Example::new(
+                split,
+                FactKind::Inferred,
+                &[&names.attributes[a], "<q>", &names.entities[e1], "<mask>", &names.entities[e2]],
+                &[&label],
+                CmpNames::fields(&kb, a, e1, Some(e2)),
+            )
+        };
+        let (mut id_atomic, mut ood_atomic) = (Vec::new(), Vec::new());
+        let (mut candidates, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new());
+        for a in 0..self.attributes {
+            id_atomic.extend(kb.id_entities(a).into_iter().map(|e| (a, e)));
+            ood_atomic.extend(kb.ood_entities(a).into_iter().map(|e| (a, e)));
+            for e1 in 0..self.entities {
+                for e2 in e1 + 1..self.entities {
+                    let p = Pair::new(a, e1, e2);
+                    let pool = match kb.pair_class(a, e1, e2) {
+                        PairClass::OodOod => &mut test_ood,
+                        PairClass::IdId if rng.gen::<f64>() < self.test_id_prob => &mut test_id,
+                        PairClass::IdId => &mut candidates,
+                        PairClass::Cross => continue,
+                    };
+                    pool.extend([p, p.flipped()]);
+                }
+            }
+        }
+        let train_inferred = choose(&candidates, ratio_count(self.phi, id_atomic.len()), &mut rng);
+        let mut examples: Vec<Example> = id_atomic.iter().chain(&ood_atomic).map(|&(a, e)| atomic(Split::Train, a, e)).collect();
+        examples.extend(train_inferred.iter().map(|&p| inferred(Split::Train, p)));
+        let cap = self.max_test;
+        examples.extend(choose(&id_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::IdAtomic, a, e)));
+        examples.extend(choose(&ood_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::OodAtomic, a, e)));
+        for (split, pool) in [
+            (Split::TrainInferred, &train_inferred),
+            (Split::TestInferredId, &test_id),
+            (Split::TestInferredOod, &test_ood),
+        ] {
+            examples.extend(choose(pool, cap, &mut rng).into_iter().map(|p| inferred(split, p)));
+        }
+        Ok(TaskData {
+            task: TaskKind::Comparison,
+            vocab: vocab::comparison_vocab(self.entities, self.attributes, self.values),
+            fields: COMPARISON_FIELDS,
+            examples,
+            params: serde_json::to_value(self).expect("spec serialises"),
+        })
+    }
+}

@@ -1,0 +1,240 @@
+//! The complex-reasoning task of the paper's section 5 (the official `complex_reasoning.ipynb`),
+//! seeded.
+//!
+//! Training holds the ID atomic facts (no OOD atomic facts) and a share `train_ratio` of the
+//! ID-ID and of the ID-OOD comparisons. The test queries compare two OOD entities and are provable
+//! only by chaining training facts with transitivity: provable in the graph of cross comparisons
+//! plus the order that ID values imply, but not from the training comparisons alone. Each query
+//! carries one proof chain: `<e_a> >= <e_b> >= ... >= <e_z>` (a second chain after ` | ` for `=`),
+//! where each step is a training comparison or two ID atomic values.
+//!
+//! ```
+//! use grokked_data::{complex::ComplexSpec, Split};
+//! let spec = ComplexSpec { entities: 60, attributes: 2, queries_per_label: 3, seed: 3, ..Default::default() };
+//! let data = spec.generate().unwrap();
+//! assert!(data.count(Split::TestHard) > 0);
+//! assert!(data.split(Split::TestHard).all(|q| q.proof.is_some()));
+//! ```
+
+use crate::attributes::{AttributeKb, Pair, PairClass};
+use crate::comparison::{validate_kb, CmpNames};
+use crate::error::Result;
+use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
+use crate::graph::Graph;
+use crate::sample::{choose, ratio_count, rng, Rng};
+use crate::split::{FactKind, Split};
+use crate::vocab;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the complex-reasoning task; defaults are the paper's setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComplexSpec {
+    /// Number of entities.
+    pub entities: usize,
+    /// Number of attributes.
+    pub attributes: usize,
+    /// Number of ordinal values per attribute.
+    pub values: usize,
+    /// Share of entities in distribution, per attribute.
+    pub id_ratio: f64,
+    /// Probability that an ID-ID pair is held out for testing.
+    pub test_id_prob: f64,
+    /// Share of the ID-ID and of the ID-OOD comparisons put in training.
+    pub train_ratio: f64,
+    /// Test queries per label (<, =, >).
+    pub queries_per_label: usize,
+    /// Cap on the size of each other evaluation split.
+    pub max_test: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+}
+
+impl Default for ComplexSpec {
+    fn default() -> Self {
+        ComplexSpec {
+            entities: 1000,
+            attributes: 20,
+            values: 20,
+            id_ratio: 0.9,
+            test_id_prob: 0.1,
+            train_ratio: 0.03,
+            queries_per_label: 50,
+            max_test: 3000,
+            seed: 0,
+        }
+    }
+}
+
+/// Adds the edges a comparison implies to a ">=" graph.
+fn add_comparison(g: &mut Graph, e1: usize, e2: usize, label: usize) {
+    if label >= 1 {
+        g.add_edge(e1, e2);
+    }
+    if label <= 1 {
+        g.add_edge(e2, e1);
+    }
+}
+
+/// The label that reachability proves, if any.
+fn proved(ge: bool, le: bool) -> Option<usize> {
+    match (ge, le) {
+        (true, true) => Some(1),
+        (true, false) => Some(2),
+        (false, true) => Some(0),
+        (false, false) => None,
+    }
+}
+
+/// The ">=" graphs of one attribute: `full` has the sampled cross comparisons and the order of
+/// ID values (through one node per value), `easy` has only the sampled comparisons.
+struct AttrGraphs {
+    full: Graph,
+    easy: Graph,
+}
+
+fn attr_graphs(kb: &AttributeKb, a: usize, cross: &[Pair], topleft: &[Pair]) -> AttrGraphs {
+    let n = kb.entities;
+    let mut full = Graph::new(n + kb.values);
+    let mut easy = Graph::new(n);
+    for p in cross.iter().chain(topleft).filter(|p| p.attr as usize == a) {
+        let (e1, e2) = (p.e1 as usize, p.e2 as usize);
+        let label = kb.compare(a, e1, e2);
+        add_comparison(&mut easy, e1, e2, label);
+        if kb.pair_class(a, e1, e2) == PairClass::Cross {
+            add_comparison(&mut full, e1, e2, label);
+        }
+    }
+    for e in kb.id_entities(a) {
+        let v = n + kb.value(e, a);
+        full.add_edge(e, v);
+        full.add_edge(v, e);
+    }
+    for v in 1..kb.values {
+        full.add_edge(n + v, n + v - 1);
+    }
+    AttrGraphs { full, easy }
+}
+
+/// Renders a path of the full graph as an entity chain, dropping the value nodes.
+fn chain(path: &[usize], entities: usize) -> String {
+    path.iter().filter(|&&u| u < entities).map(|&u| vocab::entity(u)).collect::<Vec<_>>().join(" >= ")
+}
+
+/// Finds the hard queries (attr, e1, e2, label) with their proofs.
+fn hard_queries(kb: &AttributeKb, cross: &[Pair], topleft: &[Pair]) -> Vec<(Pair, usize, String)> {
+    let mut out = Vec::new();
+    for a in 0..kb.attributes {
+        let g = attr_graphs(kb, a, cross, topleft);
+        let ood = kb.ood_entities(a);
+        let full: Vec<Vec<bool>> = ood.iter().map(|&e| g.full.reachable_from(e)).collect();
+        let easy: Vec<Vec<bool>> = ood.iter().map(|&e| g.easy.reachable_from(e)).collect();
+        for (i, &e1) in ood.iter().enumerate() {
+            for (j, &e2) in ood.iter().enumerate() {
+                if i == j {
+                    continue;
+                }
+                let Some(label) = proved(full[i][e2], full[j][e1]) else { continue };
+                if proved(easy[i][e2], easy[j][e1]) == Some(label) {
+                    continue;
+                }
+                let forward = || chain(&g.full.path(e1, e2).expect("reachable"), kb.entities);
+                let backward = || chain(&g.full.path(e2, e1).expect("reachable"), kb.entities);
+                let proof = match label {
+                    2 => forward(),
+                    0 => backward(),
+                    _ => format!("{} | {}", forward(), backward()),
+                };
+                out.push((Pair::new(a, e1, e2), label, proof));
+            }
+        }
+    }
+    out
+}
+
+/// Picks up to `per_label` queries of each label.
+fn balanced(queries: Vec<(Pair, usize, String)>, per_label: usize, rng: &mut Rng) -> Vec<(Pair, usize, String)> {
+    (0..3)
+        .flat_map(|label| {
+            let pool: Vec<_> = queries.iter().filter(|q| q.1 == label).cloned().collect();
+            choose(&pool, per_label, rng)
+        })
+        .collect()
+}
+
+impl ComplexSpec {
+    /// Generates the task.
+    pub fn generate(&self) -> Result<TaskData> {
+        validate_kb("complex", self.entities, self.attributes, self.values, self.id_ratio)?;
+        let mut rng = rng(self.seed);
+        let kb = AttributeKb::generate(self.entities, self.attributes, self.values, self.id_ratio, &mut rng);
+        let names = CmpNames::new(&kb);
+        let atomic = |split, a: usize, e: usize| {
+            Example::new(
+                split,
+                FactKind::Atomic,
+                &["<q>", &names.entities[e], &names.attributes[a], "<mask>", "</q>"],
+                &["<a>", &names.values[kb.value(e, a)]],
+                CmpNames::fields(&kb, a, e, None),
+            )
+        };
+        let comparison = |split, p: Pair| {
+            let (a, e1, e2) = (p.attr as usize, p.e1 as usize, p.e2 as usize);
+            let label = vocab::label(a, kb.compare(a, e1, e2));
+            Example::new(
+                split,
+                FactKind::Inferred,
+                &[&names.attributes[a], "<q>", &names.entities[e1], "<mask>", &names.entities[e2], "</q>"],
+                &["<a>", &label],
+                CmpNames::fields(&kb, a, e1, Some(e2)),
+            )
+        };
+        let (mut id_atomic, mut ood_atomic) = (Vec::new(), Vec::new());
+        let (mut topleft, mut cross, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for a in 0..self.attributes {
+            id_atomic.extend(kb.id_entities(a).into_iter().map(|e| (a, e)));
+            ood_atomic.extend(kb.ood_entities(a).into_iter().map(|e| (a, e)));
+            for e1 in 0..self.entities {
+                for e2 in e1 + 1..self.entities {
+                    let p = Pair::new(a, e1, e2);
+                    let pool = match kb.pair_class(a, e1, e2) {
+                        PairClass::OodOod => &mut test_ood,
+                        PairClass::IdId if rng.gen::<f64>() < self.test_id_prob => &mut test_id,
+                        PairClass::IdId => &mut topleft,
+                        PairClass::Cross => &mut cross,
+                    };
+                    pool.extend([p, p.flipped()]);
+                }
+            }
+        }
+        let topleft = choose(&topleft, ratio_count(self.train_ratio, topleft.len()), &mut rng);
+        let cross = choose(&cross, ratio_count(self.train_ratio, cross.len()), &mut rng);
+        let mut examples: Vec<Example> = id_atomic.iter().map(|&(a, e)| atomic(Split::Train, a, e)).collect();
+        examples.extend(topleft.iter().chain(&cross).map(|&p| comparison(Split::Train, p)));
+        let cap = self.max_test;
+        examples.extend(choose(&id_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::IdAtomic, a, e)));
+        examples.extend(ood_atomic.iter().map(|&(a, e)| atomic(Split::OodAtomic, a, e)));
+        let trained: Vec<Pair> = topleft.iter().chain(&cross).copied().collect();
+        for (split, pool) in [
+            (Split::TrainInferred, &trained),
+            (Split::TestInferredId, &test_id),
+            (Split::TestInferredOod, &test_ood),
+        ] {
+            examples.extend(choose(pool, cap, &mut rng).into_iter().map(|p| comparison(split, p)));
+        }
+        let queries = balanced(hard_queries(&kb, &cross, &topleft), self.queries_per_label, &mut rng);
+        for (p, _, proof) in queries {
+            let mut ex = comparison(Split::TestHard, p);
+            ex.proof = Some(proof);
+            examples.push(ex);
+        }
+        Ok(TaskData {
+            task: TaskKind::Complex,
+            vocab: vocab::comparison_vocab(self.entities, self.attributes, self.values),
+            fields: COMPARISON_FIELDS,
+            examples,
+            params: serde_json::to_value(self).expect("spec serialises"),
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! The two-hop composition task (paper section 3; the official `composition.ipynb`), seeded.
+//!
+//! Every entity gets `out_degree` distinct relations, each to a uniformly random tail. A share
+//! `ood_ratio` of the atomic facts is out of distribution. Every two-hop path (h, r1, b, r2, t) is
+//! classified: both hops OOD -> `test_inferred_ood`; one OOD -> dropped; both ID ->
+//! `test_inferred_id` with probability `test_id_prob`, else a training candidate. Training holds
+//! every atomic fact plus `round(phi * |ID atomic|)` sampled candidates.
+//!
+//! ```
+//! use grokked_data::{composition::CompositionSpec, Split};
+//! let spec = CompositionSpec { entities: 50, relations: 10, out_degree: 5, phi: 3.0, seed: 1, ..Default::default() };
+//! let data = spec.generate().unwrap();
+//! assert_eq!(data.train_atomic(), 250);
+//! assert_eq!(data.vocab.len(), 50 + 10 + 6);
+//! assert!(data.count(Split::TestInferredId) > 0);
+//! ```
+
+use crate::error::{DataError, Result};
+use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
+use crate::sample::{choose, ratio_count, rng, subset_mask};
+use crate::split::{FactKind, Split};
+use crate::vocab;
+use rand::seq::index;
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the composition task; defaults are the paper's setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CompositionSpec {
+    /// Number of entities |E|.
+    pub entities: usize,
+    /// Number of relations |R|.
+    pub relations: usize,
+    /// Relations per head entity.
+    pub out_degree: usize,
+    /// Share of atomic facts that are out of distribution.
+    pub ood_ratio: f64,
+    /// Inferred training facts per ID atomic fact.
+    pub phi: f64,
+    /// Probability that an all-ID two-hop fact is held out for testing.
+    pub test_id_prob: f64,
+    /// Cap on the size of each evaluation split.
+    pub max_test: usize,
+    /// Seed of the generator.
+    pub seed: u64,
+}
+
+impl Default for CompositionSpec {
+    fn default() -> Self {
+        CompositionSpec {
+            entities: 2000,
+            relations: 200,
+            out_degree: 20,
+            ood_ratio: 0.05,
+            phi: 7.2,
+            test_id_prob: 0.005,
+            max_test: 3000,
+            seed: 0,
+        }
+    }
+}
+
+/// An atomic fact (head, relation, tail) as indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Atomic {
+    /// Head entity.
+    pub h: u32,
+    /// Relation.
+    pub r: u32,
+    /// Tail entity.
+    pub t: u32,
+}
+
+impl CompositionSpec {
+    /// Checks the parameters, naming the first one at fault.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |f: &str, m: String| Err(DataError::field("composition task", f, m));
+        if self.entities == 0 || self.relations == 0 || self.out_degree == 0 {
+            return bad("entities", "entities, relations and out_degree must be positive".into());
+        }
+        if self.out_degree > self.relations {
+            return bad("out_degree", format!("{} exceeds relations ({})", self.out_degree, self.relations));
+        }
+        if !(0.0..1.0).contains(&self.ood_ratio) {
+            return bad("ood_ratio", format!("must be in [0, 1), got {}", self.ood_ratio));
+        }
+        if !(0.0..=1.0).contains(&self.test_id_prob) {
+            return bad("test_id_prob", format!("must be in [0, 1], got {}", self.test_id_prob));
+        }
+        if self.phi < 0.0 || !self.phi.is_finite() {
+            return bad("phi", format!("must be non-negative, got {}", self.phi));
+        }
+        Ok(())
+    }
+
+    /// Generates the task.
+    pub fn generate(&self) -> Result<TaskData> {
+        self.validate()?;
+        let mut rng = rng(self.seed);
+        let (n_e, d) = (self.entities, self.out_degree);
+        let mut atomics = Vec::with_capacity(n_e * d);
+        for h in 0..n_e {
+            for r in index::sample(&mut rng, self.relations, d) {
+                let t = rng.gen_range(0..n_e);
+                atomics.push(Atomic { h: h as u32, r: r as u32, t: t as u32 });
+            }
+        }
+        let ood = subset_mask(atomics.len(), ratio_count(self.ood_ratio, atomics.len()), &mut rng);
+        // Paths as pairs of atomic-fact indices; facts of head h sit at h*d .. (h+1)*d.
+        let (mut candidates, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new());
+        for a in 0..atomics.len() {
+            let b = atomics[a].t as usize;
+            for c in b * d..(b + 1) * d {
+                match (ood[a], ood[c]) {
+                    (true, true) => test_ood.push((a as u32, c as u32)),
+                    (false, false) => {
+                        if rng.gen::<f64>() < self.test_id_prob {
+                            test_id.push((a as u32, c as u32));
+                        } else {
+                            candidates.push((a as u32, c as u32));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let id_idx: Vec<usize> = (0..atomics.len()).filter(|&i| !ood[i]).collect();
+        let ood_idx: Vec<usize> = (0..atomics.len()).filter(|&i| ood[i]).collect();
+        let train_inferred = choose(&candidates, ratio_count(self.phi, id_idx.len()), &mut rng);
+
+        let names = Names::new(n_e, self.relations);
+        let mut examples = Vec::with_capacity(atomics.len() + train_inferred.len() + 5 * self.max_test);
+        examples.extend(atomics.iter().map(|f| names.atomic(Split::Train, f)));
+        examples.extend(train_inferred.iter().map(|&p| names.inferred(Split::Train, &atomics, p)));
+        let cap = self.max_test;
+        for i in choose(&id_idx, cap, &mut rng) {
+            examples.push(names.atomic(Split::IdAtomic, &atomics[i]));
+        }
+        for i in choose(&ood_idx, cap, &mut rng) {
+            examples.push(names.atomic(Split::OodAtomic, &atomics[i]));
+        }
+        for (split, pool) in [
+            (Split::TrainInferred, &train_inferred),
+            (Split::TestInferredId, &test_id),
+            (Split::TestInferredOod, &test_ood),
+        ] {
+            for p in choose(pool, cap, &mut rng) {
+                examples.push(names.inferred(split, &atomics, p));
+            }
+        }
+        Ok(TaskData {
+            task: TaskKind::Composition,
+            vocab: vocab::composition_vocab(n_e, self.relations),
+            fields: COMPOSITION_FIELDS,
+            examples,
+            params: serde_json::to_value(self).expect("spec serialises"),
+        })
+    }
+}
+
+/// Pre-formatted token strings.
+struct Names {
+    entities: Vec<String>,
+    relations: Vec<String>,
+}
+
+impl Names {
+    fn new(entities: usize, relations: usize) -> Self {
+        Names {
+            entities: (0..entities).map(vocab::entity).collect(),
+            relations: (0..relations).map(vocab::relation).collect(),
+        }
+    }
+
+    fn atomic(&self, split: Split, f: &Atomic) -> Example {
+        let (h, r, t) = (f.h as usize, f.r as usize, f.t as usize);
+        Example::new(
+            split,
+            FactKind::Atomic,
+            &[&self.entities[h], &self.relations[r]],
+            &[&self.entities[t]],
+            [Some(h as i64), Some(r as i64), None, None, Some(t as i64)],
+        )
+    }
+
+    fn inferred(&self, split: Split, atomics: &[Atomic], (a, c): (u32, u32)) -> Example {
+        let (f1, f2) = (atomics[a as usize], atomics[c as usize]);
+        let (h, r1, b, r2, t) = (f1.h as usize, f1.r as usize, f1.t as usize, f2.r as usize, f2.t as usize);
+        Example::new(
+            split,
+            FactKind::Inferred,
+            &[&self.entities[h], &self.relations[r1], &self.relations[r2]],
+            &[&self.entities[t]],
+            [h, r1, b, r2, t].map(|x| Some(x as i64)),
+        )
+    }
+}

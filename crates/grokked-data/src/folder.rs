@@ -1,0 +1,126 @@
+//! A generated task on disk: `examples.parquet`, `vocab.json`, `tokenizer.json` and `task.json`
+//! (generator, parameters, counts), plus summary statistics.
+//!
+//! ```
+//! use grokked_data::{composition::CompositionSpec, folder};
+//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 2.0, ..Default::default() }.generate().unwrap();
+//! let dir = tempfile::tempdir().unwrap();
+//! folder::save(&data, dir.path()).unwrap();
+//! let back = folder::load(dir.path()).unwrap();
+//! assert_eq!(back, data);
+//! let stats = folder::Stats::of(&back);
+//! assert_eq!(stats.train_atomic, 40);
+//! ```
+
+use crate::error::{DataError, Result};
+use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS};
+use crate::split::{Split, ALL_SPLITS};
+use crate::table;
+use crate::tokenizer::TaskTokenizer;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// File names inside a task folder.
+pub const EXAMPLES_FILE: &str = "examples.parquet";
+/// The task description.
+pub const TASK_FILE: &str = "task.json";
+/// The tokenizer.
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+/// The vocabulary (a JSON list, as the official repository writes it).
+pub const VOCAB_FILE: &str = "vocab.json";
+
+/// Counts that describe a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// The generator.
+    pub task: TaskKind,
+    /// Rows per split.
+    pub splits: BTreeMap<String, usize>,
+    /// Atomic facts in training.
+    pub train_atomic: usize,
+    /// Inferred facts in training.
+    pub train_inferred: usize,
+    /// Inferred training facts per atomic training fact.
+    pub inferred_per_atomic: f64,
+    /// Number of tokens.
+    pub vocab_size: usize,
+}
+
+impl Stats {
+    /// The statistics of `data`.
+    pub fn of(data: &TaskData) -> Self {
+        let splits = ALL_SPLITS
+            .iter()
+            .map(|&s| (s.name().to_string(), data.count(s)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let (atomic, inferred) = (data.train_atomic(), data.train_inferred());
+        Stats {
+            task: data.task,
+            splits,
+            train_atomic: atomic,
+            train_inferred: inferred,
+            inferred_per_atomic: if atomic == 0 { 0.0 } else { inferred as f64 / atomic as f64 },
+            vocab_size: data.vocab.len(),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "task: {:?}", self.task)?;
+        for (split, n) in &self.splits {
+            writeln!(f, "  {split:<18} {n:>9}")?;
+        }
+        writeln!(f, "train atomic facts: {}", self.train_atomic)?;
+        writeln!(f, "train inferred facts: {} ({:.2} per atomic fact)", self.train_inferred, self.inferred_per_atomic)?;
+        write!(f, "vocabulary: {}", self.vocab_size)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct TaskFile {
+    task: TaskKind,
+    params: serde_json::Value,
+    stats: Stats,
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| DataError::Invalid(e.to_string()))?;
+    crate::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| DataError::parse(path, e.line(), e.column(), e.to_string()))
+}
+
+/// Writes a task folder.
+pub fn save(data: &TaskData, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
+    table::write_parquet(&mut table::to_dataframe(data)?, &dir.join(EXAMPLES_FILE))?;
+    write_json(&dir.join(VOCAB_FILE), &data.vocab)?;
+    TaskTokenizer::new(&data.vocab)?.save(&dir.join(TOKENIZER_FILE))?;
+    let file = TaskFile { task: data.task, params: data.params.clone(), stats: Stats::of(data) };
+    write_json(&dir.join(TASK_FILE), &file)
+}
+
+/// Reads a task folder.
+pub fn load(dir: &Path) -> Result<TaskData> {
+    let file: TaskFile = read_json(&dir.join(TASK_FILE))?;
+    let vocab: Vec<String> = read_json(&dir.join(VOCAB_FILE))?;
+    let fields = match file.task {
+        TaskKind::Composition => COMPOSITION_FIELDS,
+        TaskKind::Comparison | TaskKind::Complex => COMPARISON_FIELDS,
+    };
+    let path = dir.join(EXAMPLES_FILE);
+    let examples = table::examples_from_dataframe(&table::read_parquet(&path)?, fields)
+        .map_err(|e| DataError::field(path.display().to_string(), "rows", e.to_string()))?;
+    Ok(TaskData { task: file.task, vocab, fields, examples, params: file.params })
+}
+
+/// The examples of `split` of a folder's task, loaded and filtered.
+pub fn load_split(dir: &Path, split: Split) -> Result<Vec<crate::Example>> {
+    Ok(load(dir)?.examples.into_iter().filter(|e| e.split == split).collect())
+}
