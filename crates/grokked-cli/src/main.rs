@@ -1,5 +1,6 @@
 //! The `grokked` command: thin clap subcommands over the library crates.
 
+mod data;
 mod generate;
 
 use clap::{Parser, Subcommand};
@@ -16,10 +17,14 @@ struct Cli {
 enum Command {
     /// Continue a prompt with a GPT-2 model folder.
     Generate(generate::GenerateArgs),
+    /// Generate and inspect datasets.
+    #[command(subcommand)]
+    Data(data::DataCommand),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate(args) => generate::run(args),
+        Command::Data(cmd) => data::run(cmd),
     }
 }
