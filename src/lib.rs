@@ -9,7 +9,9 @@
 //! ```
 
 pub use grokked_core as core;
-pub use grokked_core::{error, model};
+pub use grokked_core::{error, model, train, viz};
+pub use grokked_data as data;
+pub use polars;
 pub use tch;
 
 /// The names most programs and notebooks need.
@@ -19,6 +21,8 @@ pub mod prelude {
     pub use grokked_core::model::{
         hf, ForwardOpts, GptConfig, GptModel, Hook, HookSite, KvCache, NoHooks,
     };
+    pub use grokked_core::train::{RunConfig, Summary, TrainObserver, Trainer};
     pub use grokked_core::{GrokError, Result};
+    pub use grokked_data::{Split, TaskData, TaskSpec};
     pub use tch::{Device, Kind, Tensor};
 }

@@ -2,6 +2,7 @@
 
 mod data;
 mod generate;
+mod train;
 
 use clap::{Parser, Subcommand};
 
@@ -17,6 +18,10 @@ struct Cli {
 enum Command {
     /// Continue a prompt with a GPT-2 model folder.
     Generate(generate::GenerateArgs),
+    /// Train a model on a task until it groks (or resume a run).
+    Train(train::TrainArgs),
+    /// Evaluate a run's checkpoint on every split.
+    Eval(train::EvalArgs),
     /// Generate and inspect datasets.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -26,5 +31,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Generate(args) => generate::run(args),
         Command::Data(cmd) => data::run(cmd),
+        Command::Train(args) => train::run_train(args),
+        Command::Eval(args) => train::run_eval(args),
     }
 }

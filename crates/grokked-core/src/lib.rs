@@ -11,5 +11,7 @@
 pub mod error;
 pub mod fsutil;
 pub mod model;
+pub mod train;
+pub mod viz;
 
 pub use error::{GrokError, Result};

@@ -1,0 +1,274 @@
+//! The run configuration (a TOML file under `datasets/configs/`): task, model and training
+//! hyperparameters, read into serde structs that the CLI, notebooks and tests share.
+//!
+//! ```
+//! use grokked_core::train::RunConfig;
+//! let mut cfg = RunConfig::from_toml_str(r#"
+//!     name = "demo"
+//!     [data]
+//!     task = "composition"
+//!     entities = 50
+//!     relations = 8
+//!     out_degree = 4
+//!     [model]
+//!     n_layer = 2
+//!     n_embd = 32
+//!     n_head = 2
+//!     [train]
+//!     max_steps = 100
+//! "#).unwrap();
+//! cfg.set("max_steps=200").unwrap();
+//! cfg.set("data.phi=3.0").unwrap();
+//! assert_eq!(cfg.train.max_steps, 200);
+//! assert!(cfg.set("no_such_key=1").is_err());
+//! ```
+
+use crate::error::{GrokError, Result};
+use crate::model::{GptConfig, InitScheme};
+use grokked_data::TaskSpec;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Model hyperparameters of a run (the vocabulary and length come from the task).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelSection {
+    /// Number of blocks.
+    pub n_layer: i64,
+    /// Residual width.
+    pub n_embd: i64,
+    /// Attention heads.
+    pub n_head: i64,
+    /// Dropout everywhere (GPT-2's default is 0.1).
+    pub dropout: f64,
+    /// Initialisation scheme.
+    pub init: InitScheme,
+}
+
+impl Default for ModelSection {
+    fn default() -> Self {
+        ModelSection { n_layer: 8, n_embd: 768, n_head: 12, dropout: 0.1, init: InitScheme::Gpt2 }
+    }
+}
+
+/// The learning-rate schedule after warmup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleKind {
+    /// Linear warmup, then constant (the paper's).
+    Constant,
+    /// Linear warmup, then cosine decay to zero at `max_steps`.
+    Cosine,
+}
+
+/// A dense-then-sparse interval: every `dense_every` steps up to `dense_until`, then every
+/// `sparse_every` (the paper scores every 2K steps up to 40K, then every 50K).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interval {
+    /// Interval in the dense phase.
+    pub dense_every: u64,
+    /// Last step of the dense phase.
+    pub dense_until: u64,
+    /// Interval afterwards.
+    pub sparse_every: u64,
+}
+
+impl Interval {
+    /// Whether `step` is on the schedule.
+    pub fn hits(&self, step: u64) -> bool {
+        if step <= self.dense_until {
+            self.dense_every > 0 && step % self.dense_every == 0
+        } else {
+            self.sparse_every > 0 && step % self.sparse_every == 0
+        }
+    }
+}
+
+/// Grokfast's slow-gradient amplification (Lee et al. 2024): `g + lambda * ema(g)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrokfastConfig {
+    /// EMA momentum.
+    pub alpha: f64,
+    /// Amplification.
+    pub lambda: f64,
+}
+
+/// Training hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainSection {
+    /// Peak learning rate.
+    pub lr: f64,
+    /// AdamW weight decay (not applied to biases and LayerNorm).
+    pub weight_decay: f64,
+    /// Adam betas.
+    pub betas: (f64, f64),
+    /// Adam epsilon.
+    pub eps: f64,
+    /// Examples per step.
+    pub batch_size: usize,
+    /// Linear warmup steps.
+    pub warmup_steps: u64,
+    /// Schedule after warmup.
+    pub schedule: ScheduleKind,
+    /// Number of optimizer steps.
+    pub max_steps: u64,
+    /// Clip the global gradient norm to this (0: off).
+    pub grad_clip: f64,
+    /// Seed of initialisation, data order and dropout.
+    pub seed: u64,
+    /// `auto` (CUDA when available), `cpu` or `cuda`.
+    pub device: String,
+    /// bf16 mixed precision on CUDA (ignored on CPU).
+    pub bf16: bool,
+    /// Grokfast filter; off when absent.
+    pub grokfast: Option<GrokfastConfig>,
+    /// When to evaluate every split.
+    pub eval: Interval,
+    /// When to write checkpoints.
+    pub checkpoint: Interval,
+    /// Stop early once `test_inferred_id` accuracy reaches this (e.g. 0.99); off when absent.
+    pub stop_at_id_accuracy: Option<f64>,
+    /// Evaluation batch size.
+    pub eval_batch_size: usize,
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        TrainSection {
+            lr: 1e-4,
+            weight_decay: 0.1,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            batch_size: 512,
+            warmup_steps: 2000,
+            schedule: ScheduleKind::Constant,
+            max_steps: 1_500_000,
+            grad_clip: 1.0,
+            seed: 0,
+            device: "auto".into(),
+            bf16: false,
+            grokfast: None,
+            eval: Interval { dense_every: 2000, dense_until: 40_000, sparse_every: 50_000 },
+            checkpoint: Interval { dense_every: 2000, dense_until: 40_000, sparse_every: 50_000 },
+            stop_at_id_accuracy: None,
+            eval_batch_size: 1024,
+        }
+    }
+}
+
+/// A whole run: name, task, model, training.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// The run's name (its folder under `runs/` by default).
+    pub name: String,
+    /// The task to generate.
+    pub data: TaskSpec,
+    /// The model.
+    #[serde(default)]
+    pub model: ModelSection,
+    /// The optimisation.
+    #[serde(default)]
+    pub train: TrainSection,
+}
+
+const SECTIONS: [&str; 3] = ["data", "model", "train"];
+
+impl RunConfig {
+    /// Parses a TOML run config.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        let cfg: RunConfig = toml::from_str(text).map_err(|e| GrokError::config(toml_field(&e), e.message().to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads a TOML run config, naming the file on error.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = crate::fsutil::read_to_string(path)?;
+        Self::from_toml_str(&text).map_err(|e| GrokError::format(path, e.to_string()))
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| GrokError::Invalid(e.to_string()))
+    }
+
+    /// Checks values that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        let t = &self.train;
+        if t.batch_size == 0 || t.eval_batch_size == 0 {
+            return Err(GrokError::config("train.batch_size", "must be positive"));
+        }
+        if !(t.lr > 0.0) {
+            return Err(GrokError::config("train.lr", format!("must be positive, got {}", t.lr)));
+        }
+        if !matches!(t.device.as_str(), "auto" | "cpu" | "cuda") {
+            return Err(GrokError::config("train.device", format!("`{}` is not auto, cpu or cuda", t.device)));
+        }
+        if self.model.n_embd % self.model.n_head != 0 {
+            return Err(GrokError::config("model.n_embd", "must be divisible by model.n_head"));
+        }
+        Ok(())
+    }
+
+    /// Applies one `key=value` override. `key` is `section.field` or a bare field name that
+    /// exactly one section has; `value` is TOML (a bare word counts as a string).
+    pub fn set(&mut self, assignment: &str) -> Result<()> {
+        let (key, raw) = assignment
+            .split_once('=')
+            .ok_or_else(|| GrokError::Invalid(format!("`{assignment}` is not key=value")))?;
+        let (key, raw) = (key.trim(), raw.trim());
+        let mut doc: toml::Table = toml::from_str(&self.to_toml()?).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .map(|mut t| t.remove("v").expect("parsed key"))
+            .unwrap_or_else(|_| toml::Value::String(raw.to_string()));
+        let path: Vec<String> = if key.contains('.') {
+            key.split('.').map(str::to_string).collect()
+        } else if doc.contains_key(key) && !SECTIONS.contains(&key) {
+            vec![key.to_string()]
+        } else {
+            let owners: Vec<&str> = SECTIONS
+                .iter()
+                .copied()
+                .filter(|s| doc.get(*s).and_then(|t| t.as_table()).is_some_and(|t| t.contains_key(key)))
+                .collect();
+            match owners.as_slice() {
+                [one] => vec![one.to_string(), key.to_string()],
+                [] => return Err(GrokError::config(key, "no such setting")),
+                many => return Err(GrokError::config(key, format!("ambiguous: in {}; write section.{key}", many.join(" and ")))),
+            }
+        };
+        let (last, parents) = path.split_last().expect("non-empty key");
+        let mut table = &mut doc;
+        for p in parents {
+            table = table
+                .get_mut(p)
+                .and_then(|v| v.as_table_mut())
+                .ok_or_else(|| GrokError::config(key, format!("no section `{p}`")))?;
+        }
+        // Optional tables (e.g. train.grokfast) may be created; plain fields must exist.
+        if !table.contains_key(last) && !(value.is_table() || parents.len() > 1) {
+            return Err(GrokError::config(key, "no such setting"));
+        }
+        table.insert(last.clone(), value);
+        let text = toml::to_string(&doc).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        *self = Self::from_toml_str(&text).map_err(|e| GrokError::config(key, e.to_string()))?;
+        Ok(())
+    }
+
+    /// The GPT config for a vocabulary of `vocab_size` and sequences of up to `n_positions`.
+    pub fn gpt_config(&self, vocab_size: i64, n_positions: i64) -> GptConfig {
+        let m = &self.model;
+        let mut cfg = GptConfig::small(vocab_size, n_positions, m.n_layer, m.n_embd, m.n_head).with_dropout(m.dropout);
+        cfg.init = m.init;
+        cfg
+    }
+}
+
+fn toml_field(e: &toml::de::Error) -> String {
+    let msg = e.message();
+    msg.split('`').nth(1).unwrap_or("<document>").to_string()
+}

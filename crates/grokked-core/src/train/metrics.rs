@@ -1,0 +1,152 @@
+//! The metrics table of a run: one row per evaluation (step, train loss, learning rate, exact-match
+//! accuracy per split), as a polars DataFrame in `metrics.parquet`, plus the run's summary.
+//!
+//! ```
+//! use grokked_core::train::metrics::{MetricsLog, MetricsRow};
+//! use grokked_data::Split;
+//! let mut log = MetricsLog::new(vec![Split::TrainInferred, Split::TestInferredId]);
+//! log.push(MetricsRow { step: 100, train_loss: 1.0, lr: 1e-3, acc: vec![0.995, 0.3] });
+//! log.push(MetricsRow { step: 200, train_loss: 0.1, lr: 1e-3, acc: vec![1.0, 0.96] });
+//! let s = log.summary();
+//! assert_eq!((s.train_saturated_at, s.id_95_at), (Some(100), Some(200)));
+//! assert_eq!(log.to_dataframe().unwrap().height(), 2);
+//! ```
+
+use crate::error::{GrokError, Result};
+use grokked_data::{table, Split};
+use polars::prelude::*;
+use std::path::Path;
+
+/// One evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsRow {
+    /// Optimizer steps taken.
+    pub step: u64,
+    /// Mean training loss since the previous row.
+    pub train_loss: f64,
+    /// Learning rate at this step.
+    pub lr: f64,
+    /// Exact-match accuracy per split, in [`MetricsLog::splits`] order.
+    pub acc: Vec<f64>,
+}
+
+/// Steps at which a run crossed its landmarks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    /// First evaluated step with `train_inferred` accuracy >= 99%.
+    pub train_saturated_at: Option<u64>,
+    /// First evaluated step with `test_inferred_id` accuracy >= 95%.
+    pub id_95_at: Option<u64>,
+    /// The last row's step.
+    pub last_step: u64,
+    /// The last row's `test_inferred_id` accuracy.
+    pub last_id_acc: Option<f64>,
+    /// The last row's `test_inferred_ood` accuracy.
+    pub last_ood_acc: Option<f64>,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |s: Option<u64>| s.map_or("not reached".to_string(), |s| format!("step {s}"));
+        let pct = |a: Option<f64>| a.map_or("-".to_string(), |a| format!("{:.1}%", 100.0 * a));
+        write!(
+            f,
+            "train saturation (>=99%): {}; ID test >= 95%: {}; at step {}: ID {} OOD {}",
+            at(self.train_saturated_at),
+            at(self.id_95_at),
+            self.last_step,
+            pct(self.last_id_acc),
+            pct(self.last_ood_acc)
+        )
+    }
+}
+
+/// All evaluations of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsLog {
+    /// The evaluated splits, in column order.
+    pub splits: Vec<Split>,
+    /// The rows, by step.
+    pub rows: Vec<MetricsRow>,
+}
+
+impl MetricsLog {
+    /// An empty log over `splits`.
+    pub fn new(splits: Vec<Split>) -> Self {
+        MetricsLog { splits, rows: Vec::new() }
+    }
+
+    /// Appends a row.
+    pub fn push(&mut self, row: MetricsRow) {
+        self.rows.push(row);
+    }
+
+    /// Accuracy of `split` over the rows, as (step, accuracy).
+    pub fn series(&self, split: Split) -> Vec<(u64, f64)> {
+        let Some(i) = self.splits.iter().position(|s| *s == split) else { return Vec::new() };
+        self.rows.iter().map(|r| (r.step, r.acc[i])).collect()
+    }
+
+    fn first_at(&self, split: Split, threshold: f64) -> Option<u64> {
+        self.series(split).into_iter().find(|(_, a)| *a >= threshold).map(|(s, _)| s)
+    }
+
+    fn last(&self, split: Split) -> Option<f64> {
+        self.series(split).last().map(|(_, a)| *a)
+    }
+
+    /// The run's landmarks.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            train_saturated_at: self.first_at(Split::TrainInferred, 0.99),
+            id_95_at: self.first_at(Split::TestInferredId, 0.95),
+            last_step: self.rows.last().map_or(0, |r| r.step),
+            last_id_acc: self.last(Split::TestInferredId),
+            last_ood_acc: self.last(Split::TestInferredOod),
+        }
+    }
+
+    /// The rows as a DataFrame: `step`, `train_loss`, `lr`, then one column per split.
+    pub fn to_dataframe(&self) -> Result<DataFrame> {
+        let mut cols = vec![
+            Column::new("step".into(), self.rows.iter().map(|r| r.step).collect::<Vec<_>>()),
+            Column::new("train_loss".into(), self.rows.iter().map(|r| r.train_loss).collect::<Vec<_>>()),
+            Column::new("lr".into(), self.rows.iter().map(|r| r.lr).collect::<Vec<_>>()),
+        ];
+        for (i, s) in self.splits.iter().enumerate() {
+            cols.push(Column::new(s.name().into(), self.rows.iter().map(|r| r.acc[i]).collect::<Vec<_>>()));
+        }
+        DataFrame::new(self.rows.len(), cols).map_err(|e| GrokError::Invalid(e.to_string()))
+    }
+
+    /// Reads a log back from a DataFrame written by [`MetricsLog::to_dataframe`].
+    pub fn from_dataframe(df: &DataFrame) -> Result<Self> {
+        let err = |e: PolarsError| GrokError::Invalid(format!("metrics table: {e}"));
+        let splits: Vec<Split> = df
+            .get_column_names()
+            .iter()
+            .filter(|n| !matches!(n.as_str(), "step" | "train_loss" | "lr"))
+            .map(|n| n.parse::<Split>().map_err(|e| GrokError::Invalid(e.to_string())))
+            .collect::<Result<_>>()?;
+        let floats = |name: &str| -> Result<Vec<f64>> {
+            Ok(df.column(name).map_err(err)?.f64().map_err(err)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        };
+        let steps: Vec<u64> = df.column("step").map_err(err)?.u64().map_err(err)?.iter().map(|v| v.unwrap_or(0)).collect();
+        let (loss, lr) = (floats("train_loss")?, floats("lr")?);
+        let accs = splits.iter().map(|s| floats(s.name())).collect::<Result<Vec<_>>>()?;
+        let rows = (0..df.height())
+            .map(|i| MetricsRow { step: steps[i], train_loss: loss[i], lr: lr[i], acc: accs.iter().map(|a| a[i]).collect() })
+            .collect();
+        Ok(MetricsLog { splits, rows })
+    }
+
+    /// Writes `metrics.parquet` atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        table::write_parquet(&mut self.to_dataframe()?, path).map_err(Into::into)
+    }
+
+    /// Reads `metrics.parquet`.
+    pub fn load(path: &Path) -> Result<Self> {
+        Self::from_dataframe(&table::read_parquet(path)?)
+    }
+}

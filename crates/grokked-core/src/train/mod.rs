@@ -1,0 +1,22 @@
+//! Training to grokking: run configs, the AdamW optimizer, schedules, data order, evaluation,
+//! checkpoints, metrics and the trainer.
+//!
+//! ```
+//! use grokked_core::train::{learning_rate, ScheduleKind};
+//! assert_eq!(learning_rate(ScheduleKind::Constant, 1e-3, 0, 100, 10), 1e-3);
+//! ```
+
+pub mod batches;
+pub mod checkpoint;
+pub mod config;
+pub mod eval;
+pub mod metrics;
+pub mod optim;
+pub mod progress;
+pub mod schedule;
+pub mod trainer;
+
+pub use config::{GrokfastConfig, Interval, ModelSection, RunConfig, ScheduleKind, TrainSection};
+pub use metrics::{MetricsLog, MetricsRow, Summary};
+pub use schedule::learning_rate;
+pub use trainer::{TrainObserver, Trainer};

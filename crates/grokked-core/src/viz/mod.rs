@@ -1,0 +1,8 @@
+//! Charts (plotters, PNG and SVG) and the font they use.
+//!
+//! ```
+//! assert_eq!(grokked_core::viz::charts::SIZE, (900, 540));
+//! ```
+
+pub mod charts;
+pub mod fonts;

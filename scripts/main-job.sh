@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job: generate composition-small, train it until it groks, and write
+# runs/composition-small/ (config.toml, data/, metrics.parquet, checkpoints/, plots/grokking.png|svg).
+# Installs the venv on first use. Re-running continues (or just re-summarises) the same run.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$GROKKED_ROOT"
+cargo build --release -q -p grokked-cli
+run="${GROKKED_RUN_DIR:-runs/composition-small}"
+if [ -d "$run/checkpoints" ]; then
+    ./target/release/grokked train --resume "$run" "$@"
+else
+    ./target/release/grokked train --config datasets/configs/composition-small.toml --out "$run" "$@"
+fi
+./target/release/grokked eval --run "$run"
