@@ -9,7 +9,7 @@
 //! ```
 
 pub use grokked_core as core;
-pub use grokked_core::{error, model, train, viz};
+pub use grokked_core::{error, lens, model, train, viz};
 pub use grokked_data as data;
 pub use polars;
 pub use tch;

@@ -50,8 +50,15 @@ fn loss_falls_and_training_facts_are_learned() {
     t.run(&mut Silent).unwrap();
     let log = MetricsLog::load(&dir.path().join("metrics.parquet")).unwrap();
     let last = log.rows.last().unwrap();
-    assert!(last.train_loss < first / 10.0, "loss {first} -> {}", last.train_loss);
-    let (train_inferred, id_atomic) = (log.series(Split::TrainInferred), log.series(Split::IdAtomic));
+    assert!(
+        last.train_loss < first / 10.0,
+        "loss {first} -> {}",
+        last.train_loss
+    );
+    let (train_inferred, id_atomic) = (
+        log.series(Split::TrainInferred),
+        log.series(Split::IdAtomic),
+    );
     assert_eq!(train_inferred.last().unwrap().1, 1.0, "{train_inferred:?}");
     assert_eq!(id_atomic.last().unwrap().1, 1.0, "{id_atomic:?}");
     assert!(dir.path().join("plots/grokking.png").is_file());
@@ -78,7 +85,10 @@ fn interrupted_and_resumed_run_equals_the_uninterrupted_run() {
     resumed.run(&mut Silent).unwrap();
 
     // Debug text compares the rows exactly and treats the NaN loss of step 0 as equal to itself.
-    assert_eq!(format!("{:?}", resumed.metrics), format!("{:?}", whole.metrics));
+    assert_eq!(
+        format!("{:?}", resumed.metrics),
+        format!("{:?}", whole.metrics)
+    );
     assert_eq!(resumed.metrics.rows.len(), 4);
     for ((na, ta), (nb, tb)) in weights(&whole).iter().zip(weights(&resumed).iter()) {
         assert_eq!(na, nb);
@@ -89,7 +99,10 @@ fn interrupted_and_resumed_run_equals_the_uninterrupted_run() {
 #[test]
 fn corrupt_checkpoints_are_named_and_interrupted_writes_are_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    Trainer::new(tiny(40, 0.0), dir.path()).unwrap().run(&mut Silent).unwrap();
+    Trainer::new(tiny(40, 0.0), dir.path())
+        .unwrap()
+        .run(&mut Silent)
+        .unwrap();
     // A crash while writing step 60 leaves only a temporary folder behind.
     let partial = dir.path().join("checkpoints/.step-60.tmp-999");
     std::fs::create_dir_all(&partial).unwrap();
@@ -121,7 +134,10 @@ fn non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
         let _ = t.model.gpt.wte.ws.fill_(f64::NAN);
     });
     let err = t.run(&mut Silent).unwrap_err().to_string();
-    assert!(err.contains("loss is NaN") && err.contains("step 21"), "{err}");
+    assert!(
+        err.contains("loss is NaN") && err.contains("step 21"),
+        "{err}"
+    );
     assert_eq!(latest_checkpoint(dir.path()).unwrap().unwrap().0, 20);
     assert_eq!(Trainer::resume(dir.path()).unwrap().step, 20);
 }
@@ -130,8 +146,14 @@ fn non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
 fn decay_groups_hold_exactly_the_weights() {
     let model = GptModel::new(GptConfig::small(10, 8, 2, 8, 2), Device::Cpu).unwrap();
     let opt = AdamW::new(&model.vs, AdamWConfig::default()).unwrap();
-    let mut expect_decay = vec!["transformer.wpe.weight".to_string(), "transformer.wte.weight".to_string()];
-    let mut expect_plain = vec!["transformer.ln_f.bias".to_string(), "transformer.ln_f.weight".to_string()];
+    let mut expect_decay = vec![
+        "transformer.wpe.weight".to_string(),
+        "transformer.wte.weight".to_string(),
+    ];
+    let mut expect_plain = vec![
+        "transformer.ln_f.bias".to_string(),
+        "transformer.ln_f.weight".to_string(),
+    ];
     for l in 0..2 {
         for m in ["attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"] {
             expect_decay.push(format!("transformer.h.{l}.{m}.weight"));
@@ -153,17 +175,40 @@ fn first_adamw_step_matches_the_closed_form() {
     // After one step m_hat = g and v_hat = g^2, so p1 = p0 (1 - lr wd) - lr g / (|g| + eps).
     let model = GptModel::new(GptConfig::small(10, 8, 1, 8, 2), Device::Cpu).unwrap();
     let (lr, wd, eps) = (0.01, 0.5, 1e-8);
-    let mut opt = AdamW::new(&model.vs, AdamWConfig { weight_decay: wd, eps, ..Default::default() }).unwrap();
+    let mut opt = AdamW::new(
+        &model.vs,
+        AdamWConfig {
+            weight_decay: wd,
+            eps,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let vars = model.vs.variables();
-    let before: Vec<(String, Tensor)> = vars.iter().map(|(n, t)| (n.clone(), t.detach().copy())).collect();
+    let before: Vec<(String, Tensor)> = vars
+        .iter()
+        .map(|(n, t)| (n.clone(), t.detach().copy()))
+        .collect();
     let ids = Tensor::from_slice(&[1i64, 2, 3, 4]).view([1, 4]);
-    let loss = model.gpt.forward(&ids, false).unwrap().square().mean(Kind::Float);
+    let loss = model
+        .gpt
+        .forward(&ids, false)
+        .unwrap()
+        .square()
+        .mean(Kind::Float);
     loss.backward();
-    let grads: std::collections::HashMap<String, Tensor> = vars.iter().map(|(n, t)| (n.clone(), t.grad().copy())).collect();
+    let grads: std::collections::HashMap<String, Tensor> = vars
+        .iter()
+        .map(|(n, t)| (n.clone(), t.grad().copy()))
+        .collect();
     opt.step(lr).unwrap();
     for (name, p0) in before {
         let g = &grads[&name];
-        let decay = if grokked::train::optim::decays(&name) { wd } else { 0.0 };
+        let decay = if grokked::train::optim::decays(&name) {
+            wd
+        } else {
+            0.0
+        };
         let expect = &p0 * (1.0 - lr * decay) - g / (g.abs() + eps) * lr;
         let diff = (&vars[&name] - expect).abs().max().double_value(&[]);
         assert!(diff < 1e-6, "{name}: {diff}");
@@ -172,7 +217,10 @@ fn first_adamw_step_matches_the_closed_form() {
 
 #[test]
 fn grokfast_filter_matches_its_formula() {
-    let cfg = GrokfastConfig { alpha: 0.9, lambda: 2.0 };
+    let cfg = GrokfastConfig {
+        alpha: 0.9,
+        lambda: 2.0,
+    };
     let mut f = GrokfastFilter::new(cfg);
     let seq = [1.0f64, -2.0, 0.5, 3.0];
     let mut ema = seq[0];
@@ -189,20 +237,33 @@ fn grokfast_filter_matches_its_formula() {
 fn exact_match_equals_greedy_generation_on_hand_made_cases() {
     let data = TaskSpec::paper("composition")
         .unwrap()
-        .with_overrides(&[("entities", "12".into()), ("relations", "3".into()), ("out_degree", "2".into())])
+        .with_overrides(&[
+            ("entities", "12".into()),
+            ("relations", "3".into()),
+            ("out_degree", "2".into()),
+        ])
         .unwrap()
         .generate()
         .unwrap();
     let tok = TaskTokenizer::new(&data.vocab).unwrap();
     let enc = encode(&tok, data.split(Split::Train)).unwrap();
     tch::manual_seed(3);
-    let model = GptModel::new(GptConfig::small(tok.vocab_size() as i64, 8, 1, 16, 2), Device::Cpu).unwrap();
+    let model = GptModel::new(
+        GptConfig::small(tok.vocab_size() as i64, 8, 1, 16, 2),
+        Device::Cpu,
+    )
+    .unwrap();
     let (ids, targets) = tensors_of(&enc, Device::Cpu);
     // Greedy generation of each row, compared with its answer.
     let mut hits = 0;
     for i in 0..enc.rows {
         let prompt = enc.input(i).to_vec();
-        let out = generate(&model.gpt, &[prompt.clone()], &GenerateOpts::greedy(enc.len[i])).unwrap();
+        let out = generate(
+            &model.gpt,
+            &[prompt.clone()],
+            &GenerateOpts::greedy(enc.len[i]),
+        )
+        .unwrap();
         hits += usize::from(out[0][prompt.len()..] == *enc.answer(i));
     }
     let acc = exact_match(&model.gpt, &ids, &targets, 7).unwrap();

@@ -6,7 +6,10 @@ use grokked_bench::timed;
 use grokked_data::{composition::CompositionSpec, folder, table};
 
 fn main() -> anyhow::Result<()> {
-    let spec = CompositionSpec { phi: 18.0, ..Default::default() };
+    let spec = CompositionSpec {
+        phi: 18.0,
+        ..Default::default()
+    };
     let (gen_s, data) = timed(|| spec.generate());
     let data = data?;
     let (df_s, df) = timed(|| table::to_dataframe(&data));
@@ -14,7 +17,11 @@ fn main() -> anyhow::Result<()> {
     let (save_s, saved) = timed(|| folder::save(&data, &dir));
     saved?;
     std::fs::remove_dir_all(&dir)?;
-    println!("composition |E| 2000, phi 18: {} rows ({} train inferred)", df?.height(), data.train_inferred());
+    println!(
+        "composition |E| 2000, phi 18: {} rows ({} train inferred)",
+        df?.height(),
+        data.train_inferred()
+    );
     println!("generate: {gen_s:.2}s  dataframe: {df_s:.2}s  save folder (parquet+tokenizer): {save_s:.2}s");
     println!("generate + save: {:.2}s (goal < 5 s)", gen_s + save_s);
     Ok(())

@@ -97,7 +97,10 @@ impl GenArgs {
         put("values", self.values.map(|v| v.to_string()));
         put("id_ratio", self.id_ratio.map(|v| v.to_string()));
         put("train_ratio", self.train_ratio.map(|v| v.to_string()));
-        put("queries_per_label", self.queries_per_label.map(|v| v.to_string()));
+        put(
+            "queries_per_label",
+            self.queries_per_label.map(|v| v.to_string()),
+        );
         put("rows", self.rows.map(|v| v.to_string()));
         put("test_id_ratio", self.test_id_ratio.map(|v| v.to_string()));
         put("seed", self.seed.map(|v| v.to_string()));
@@ -115,7 +118,11 @@ fn gen_rules(args: &GenArgs) -> anyhow::Result<()> {
         obj.insert(k.into(), serde_json::from_str(&v)?);
     }
     let spec: RulesSpec = serde_json::from_value(value)?;
-    let path = if args.out.extension().is_some_and(|e| e == "csv") { args.out.clone() } else { args.out.join("reasoning_dataset.csv") };
+    let path = if args.out.extension().is_some_and(|e| e == "csv") {
+        args.out.clone()
+    } else {
+        args.out.join("reasoning_dataset.csv")
+    };
     let rows = spec.generate()?;
     reasoning_csv::write(&rows, &path)?;
     println!("wrote {} rows to {}", rows.len(), path.display());
@@ -134,7 +141,11 @@ fn gen(args: GenArgs) -> anyhow::Result<()> {
         official_json::write(&data, &args.out.join("official"))?;
     }
     println!("{}", folder::Stats::of(&data));
-    println!("wrote {} in {:.2}s", args.out.display(), start.elapsed().as_secs_f64());
+    println!(
+        "wrote {} in {:.2}s",
+        args.out.display(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -143,7 +154,10 @@ fn stats(path: &Path) -> anyhow::Result<()> {
         let rows = reasoning_csv::read(path)?;
         let mut counts = std::collections::BTreeMap::new();
         for r in &rows {
-            let key = (r.split.clone().unwrap_or_else(|| "-".into()), r.case.clone().unwrap_or_else(|| "-".into()));
+            let key = (
+                r.split.clone().unwrap_or_else(|| "-".into()),
+                r.case.clone().unwrap_or_else(|| "-".into()),
+            );
             *counts.entry(key).or_insert(0usize) += 1;
         }
         println!("{}: {} rows", path.display(), rows.len());
@@ -152,7 +166,11 @@ fn stats(path: &Path) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let data = if path.join(folder::TASK_FILE).is_file() { folder::load(path)? } else { official_json::read(path)? };
+    let data = if path.join(folder::TASK_FILE).is_file() {
+        folder::load(path)?
+    } else {
+        official_json::read(path)?
+    };
     println!("{}", folder::Stats::of(&data));
     Ok(())
 }

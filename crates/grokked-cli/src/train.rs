@@ -46,14 +46,23 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
         eprintln!("resuming {} at step {}", dir.display(), t.step);
         t
     } else {
-        let path = a.config.as_ref().expect("clap requires --config without --resume");
+        let path = a
+            .config
+            .as_ref()
+            .expect("clap requires --config without --resume");
         let mut cfg = RunConfig::from_file(path)?;
         for s in &a.sets {
             cfg.set(s)?;
         }
-        let out = a.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(&cfg.name));
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("runs").join(&cfg.name));
         if latest_checkpoint(&out)?.is_some() {
-            bail!("{} already holds a run: continue it with --resume {0}, or choose another --out", out.display());
+            bail!(
+                "{} already holds a run: continue it with --resume {0}, or choose another --out",
+                out.display()
+            );
         }
         Trainer::new(cfg, &out)?
     };

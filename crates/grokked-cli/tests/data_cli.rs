@@ -3,14 +3,35 @@
 use std::process::Command;
 
 fn grokked(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_grokked")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_grokked"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn gen_then_stats_reports_the_closed_form_counts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("comp");
-    let o = grokked(&["data", "gen", "--task", "composition", "--entities", "50", "--relations", "8", "--out-degree", "4", "--phi", "2", "--seed", "3", "--official", "--out", out.to_str().unwrap()]);
+    let o = grokked(&[
+        "data",
+        "gen",
+        "--task",
+        "composition",
+        "--entities",
+        "50",
+        "--relations",
+        "8",
+        "--out-degree",
+        "4",
+        "--phi",
+        "2",
+        "--seed",
+        "3",
+        "--official",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = grokked(&["data", "stats", out.to_str().unwrap()]);
     let text = String::from_utf8(o.stdout).unwrap();
@@ -19,25 +40,52 @@ fn gen_then_stats_reports_the_closed_form_counts() {
     assert!(text.contains("train inferred facts: 380"), "{text}");
     assert!(text.contains("vocabulary: 64"), "{text}");
     let o = grokked(&["data", "stats", out.join("official").to_str().unwrap()]);
-    assert!(String::from_utf8(o.stdout).unwrap().contains("train atomic facts: 200"));
+    assert!(String::from_utf8(o.stdout)
+        .unwrap()
+        .contains("train atomic facts: 200"));
 }
 
 #[test]
 fn bad_flags_and_bad_csv_fail_with_named_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let o = grokked(&["data", "gen", "--task", "comparison", "--relations", "5", "--out", dir.path().to_str().unwrap()]);
+    let o = grokked(&[
+        "data",
+        "gen",
+        "--task",
+        "comparison",
+        "--relations",
+        "5",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("relations"));
 
     let csv = dir.path().join("bad.csv");
-    std::fs::write(&csv, "premises,question,answer\n\"unterminated,Can X fly?,yes\n").unwrap();
+    std::fs::write(
+        &csv,
+        "premises,question,answer\n\"unterminated,Can X fly?,yes\n",
+    )
+    .unwrap();
     let o = grokked(&["data", "stats", csv.to_str().unwrap()]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.csv:2:1") && err.contains("unterminated quote"), "{err}");
+    assert!(
+        err.contains("bad.csv:2:1") && err.contains("unterminated quote"),
+        "{err}"
+    );
 
     let rules = dir.path().join("rules.csv");
-    let o = grokked(&["data", "gen", "--task", "rules", "--rows", "20", "--out", rules.to_str().unwrap()]);
+    let o = grokked(&[
+        "data",
+        "gen",
+        "--task",
+        "rules",
+        "--rows",
+        "20",
+        "--out",
+        rules.to_str().unwrap(),
+    ]);
     assert!(o.status.success());
     let o = grokked(&["data", "stats", rules.to_str().unwrap()]);
     assert!(String::from_utf8(o.stdout).unwrap().contains("20 rows"));

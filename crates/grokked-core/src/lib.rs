@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod fsutil;
+pub mod lens;
 pub mod model;
 pub mod train;
 pub mod viz;

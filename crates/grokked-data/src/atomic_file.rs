@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 /// The temporary sibling used while writing `path`.
 pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
@@ -30,7 +33,9 @@ pub fn write_with<E>(
     }
     let tmp = temp_sibling(path);
     let result = write(&tmp).and_then(|()| {
-        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| io_err(&tmp, e))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_err(&tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
     });
     if result.is_err() {

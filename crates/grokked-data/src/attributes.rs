@@ -42,13 +42,27 @@ pub struct AttributeKb {
 
 impl AttributeKb {
     /// Draws values uniformly and, per attribute, `round(id_ratio * entities)` ID entities.
-    pub fn generate(entities: usize, attributes: usize, values: usize, id_ratio: f64, rng: &mut Rng) -> Self {
-        let value = (0..entities * attributes).map(|_| rng.gen_range(0..values) as u16).collect();
+    pub fn generate(
+        entities: usize,
+        attributes: usize,
+        values: usize,
+        id_ratio: f64,
+        rng: &mut Rng,
+    ) -> Self {
+        let value = (0..entities * attributes)
+            .map(|_| rng.gen_range(0..values) as u16)
+            .collect();
         let mut is_id = Vec::with_capacity(entities * attributes);
         for _ in 0..attributes {
             is_id.extend(subset_mask(entities, ratio_count(id_ratio, entities), rng));
         }
-        AttributeKb { entities, attributes, values, value, is_id }
+        AttributeKb {
+            entities,
+            attributes,
+            values,
+            value,
+            is_id,
+        }
     }
 
     /// The value of entity `e` for attribute `a`.
@@ -100,11 +114,19 @@ pub struct Pair {
 impl Pair {
     /// A pair.
     pub fn new(attr: usize, e1: usize, e2: usize) -> Self {
-        Pair { attr: attr as u32, e1: e1 as u32, e2: e2 as u32 }
+        Pair {
+            attr: attr as u32,
+            e1: e1 as u32,
+            e2: e2 as u32,
+        }
     }
 
     /// The same comparison with the entities swapped.
     pub fn flipped(self) -> Self {
-        Pair { e1: self.e2, e2: self.e1, ..self }
+        Pair {
+            e1: self.e2,
+            e2: self.e1,
+            ..self
+        }
     }
 }

@@ -62,13 +62,22 @@ impl Default for ComparisonSpec {
 }
 
 /// Checks the parameters shared by the comparison and complex tasks.
-pub(crate) fn validate_kb(task: &str, entities: usize, attributes: usize, values: usize, id_ratio: f64) -> Result<()> {
+pub(crate) fn validate_kb(
+    task: &str,
+    entities: usize,
+    attributes: usize,
+    values: usize,
+    id_ratio: f64,
+) -> Result<()> {
     let bad = |f: &str, m: String| Err(DataError::field(format!("{task} task"), f, m));
     if entities < 2 {
         return bad("entities", format!("need at least 2, got {entities}"));
     }
     if attributes == 0 || values == 0 {
-        return bad("attributes", "attributes and values must be positive".into());
+        return bad(
+            "attributes",
+            "attributes and values must be positive".into(),
+        );
     }
     if !(0.0..=1.0).contains(&id_ratio) {
         return bad("id_ratio", format!("must be in [0, 1], got {id_ratio}"));
@@ -95,16 +104,34 @@ impl CmpNames {
     /// Structure columns (attr, e1, e2, v1, v2) of a fact.
     pub fn fields(kb: &AttributeKb, a: usize, e1: usize, e2: Option<usize>) -> [Option<i64>; 5] {
         let v = |e: usize| Some(kb.value(e, a) as i64);
-        [Some(a as i64), Some(e1 as i64), e2.map(|e| e as i64), v(e1), e2.and_then(v)]
+        [
+            Some(a as i64),
+            Some(e1 as i64),
+            e2.map(|e| e as i64),
+            v(e1),
+            e2.and_then(v),
+        ]
     }
 }
 
 impl ComparisonSpec {
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        validate_kb("comparison", self.entities, self.attributes, self.values, self.id_ratio)?;
+        validate_kb(
+            "comparison",
+            self.entities,
+            self.attributes,
+            self.values,
+            self.id_ratio,
+        )?;
         let mut rng = rng(self.seed);
-        let kb = AttributeKb::generate(self.entities, self.attributes, self.values, self.id_ratio, &mut rng);
+        let kb = AttributeKb::generate(
+            self.entities,
+            self.attributes,
+            self.values,
+            self.id_ratio,
+            &mut rng,
+        );
         let names = CmpNames::new(&kb);
         let atomic = |split, a: usize, e: usize| {
             Example::new(
@@ -121,7 +148,13 @@ impl ComparisonSpec {
             Example::new(
                 split,
                 FactKind::Inferred,
-                &[&names.attributes[a], "<q>", &names.entities[e1], "<mask>", &names.entities[e2]],
+                &[
+                    &names.attributes[a],
+                    "<q>",
+                    &names.entities[e1],
+                    "<mask>",
+                    &names.entities[e2],
+                ],
                 &[&label],
                 CmpNames::fields(&kb, a, e1, Some(e2)),
             )
@@ -144,18 +177,38 @@ impl ComparisonSpec {
                 }
             }
         }
-        let train_inferred = choose(&candidates, ratio_count(self.phi, id_atomic.len()), &mut rng);
-        let mut examples: Vec<Example> = id_atomic.iter().chain(&ood_atomic).map(|&(a, e)| atomic(Split::Train, a, e)).collect();
+        let train_inferred = choose(
+            &candidates,
+            ratio_count(self.phi, id_atomic.len()),
+            &mut rng,
+        );
+        let mut examples: Vec<Example> = id_atomic
+            .iter()
+            .chain(&ood_atomic)
+            .map(|&(a, e)| atomic(Split::Train, a, e))
+            .collect();
         examples.extend(train_inferred.iter().map(|&p| inferred(Split::Train, p)));
         let cap = self.max_test;
-        examples.extend(choose(&id_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::IdAtomic, a, e)));
-        examples.extend(choose(&ood_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::OodAtomic, a, e)));
+        examples.extend(
+            choose(&id_atomic, cap, &mut rng)
+                .into_iter()
+                .map(|(a, e)| atomic(Split::IdAtomic, a, e)),
+        );
+        examples.extend(
+            choose(&ood_atomic, cap, &mut rng)
+                .into_iter()
+                .map(|(a, e)| atomic(Split::OodAtomic, a, e)),
+        );
         for (split, pool) in [
             (Split::TrainInferred, &train_inferred),
             (Split::TestInferredId, &test_id),
             (Split::TestInferredOod, &test_ood),
         ] {
-            examples.extend(choose(pool, cap, &mut rng).into_iter().map(|p| inferred(split, p)));
+            examples.extend(
+                choose(pool, cap, &mut rng)
+                    .into_iter()
+                    .map(|p| inferred(split, p)),
+            );
         }
         Ok(TaskData {
             task: TaskKind::Comparison,

@@ -119,7 +119,11 @@ fn attr_graphs(kb: &AttributeKb, a: usize, cross: &[Pair], topleft: &[Pair]) -> 
 
 /// Renders a path of the full graph as an entity chain, dropping the value nodes.
 fn chain(path: &[usize], entities: usize) -> String {
-    path.iter().filter(|&&u| u < entities).map(|&u| vocab::entity(u)).collect::<Vec<_>>().join(" >= ")
+    path.iter()
+        .filter(|&&u| u < entities)
+        .map(|&u| vocab::entity(u))
+        .collect::<Vec<_>>()
+        .join(" >= ")
 }
 
 /// Finds the hard queries (attr, e1, e2, label) with their proofs.
@@ -135,7 +139,9 @@ fn hard_queries(kb: &AttributeKb, cross: &[Pair], topleft: &[Pair]) -> Vec<(Pair
                 if i == j {
                     continue;
                 }
-                let Some(label) = proved(full[i][e2], full[j][e1]) else { continue };
+                let Some(label) = proved(full[i][e2], full[j][e1]) else {
+                    continue;
+                };
                 if proved(easy[i][e2], easy[j][e1]) == Some(label) {
                     continue;
                 }
@@ -154,7 +160,11 @@ fn hard_queries(kb: &AttributeKb, cross: &[Pair], topleft: &[Pair]) -> Vec<(Pair
 }
 
 /// Picks up to `per_label` queries of each label.
-fn balanced(queries: Vec<(Pair, usize, String)>, per_label: usize, rng: &mut Rng) -> Vec<(Pair, usize, String)> {
+fn balanced(
+    queries: Vec<(Pair, usize, String)>,
+    per_label: usize,
+    rng: &mut Rng,
+) -> Vec<(Pair, usize, String)> {
     (0..3)
         .flat_map(|label| {
             let pool: Vec<_> = queries.iter().filter(|q| q.1 == label).cloned().collect();
@@ -166,15 +176,33 @@ fn balanced(queries: Vec<(Pair, usize, String)>, per_label: usize, rng: &mut Rng
 impl ComplexSpec {
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        validate_kb("complex", self.entities, self.attributes, self.values, self.id_ratio)?;
+        validate_kb(
+            "complex",
+            self.entities,
+            self.attributes,
+            self.values,
+            self.id_ratio,
+        )?;
         let mut rng = rng(self.seed);
-        let kb = AttributeKb::generate(self.entities, self.attributes, self.values, self.id_ratio, &mut rng);
+        let kb = AttributeKb::generate(
+            self.entities,
+            self.attributes,
+            self.values,
+            self.id_ratio,
+            &mut rng,
+        );
         let names = CmpNames::new(&kb);
         let atomic = |split, a: usize, e: usize| {
             Example::new(
                 split,
                 FactKind::Atomic,
-                &["<q>", &names.entities[e], &names.attributes[a], "<mask>", "</q>"],
+                &[
+                    "<q>",
+                    &names.entities[e],
+                    &names.attributes[a],
+                    "<mask>",
+                    "</q>",
+                ],
                 &["<a>", &names.values[kb.value(e, a)]],
                 CmpNames::fields(&kb, a, e, None),
             )
@@ -185,13 +213,21 @@ impl ComplexSpec {
             Example::new(
                 split,
                 FactKind::Inferred,
-                &[&names.attributes[a], "<q>", &names.entities[e1], "<mask>", &names.entities[e2], "</q>"],
+                &[
+                    &names.attributes[a],
+                    "<q>",
+                    &names.entities[e1],
+                    "<mask>",
+                    &names.entities[e2],
+                    "</q>",
+                ],
                 &["<a>", &label],
                 CmpNames::fields(&kb, a, e1, Some(e2)),
             )
         };
         let (mut id_atomic, mut ood_atomic) = (Vec::new(), Vec::new());
-        let (mut topleft, mut cross, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut topleft, mut cross, mut test_id, mut test_ood) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for a in 0..self.attributes {
             id_atomic.extend(kb.id_entities(a).into_iter().map(|e| (a, e)));
             ood_atomic.extend(kb.ood_entities(a).into_iter().map(|e| (a, e)));
@@ -208,22 +244,50 @@ impl ComplexSpec {
                 }
             }
         }
-        let topleft = choose(&topleft, ratio_count(self.train_ratio, topleft.len()), &mut rng);
+        let topleft = choose(
+            &topleft,
+            ratio_count(self.train_ratio, topleft.len()),
+            &mut rng,
+        );
         let cross = choose(&cross, ratio_count(self.train_ratio, cross.len()), &mut rng);
-        let mut examples: Vec<Example> = id_atomic.iter().map(|&(a, e)| atomic(Split::Train, a, e)).collect();
-        examples.extend(topleft.iter().chain(&cross).map(|&p| comparison(Split::Train, p)));
+        let mut examples: Vec<Example> = id_atomic
+            .iter()
+            .map(|&(a, e)| atomic(Split::Train, a, e))
+            .collect();
+        examples.extend(
+            topleft
+                .iter()
+                .chain(&cross)
+                .map(|&p| comparison(Split::Train, p)),
+        );
         let cap = self.max_test;
-        examples.extend(choose(&id_atomic, cap, &mut rng).into_iter().map(|(a, e)| atomic(Split::IdAtomic, a, e)));
-        examples.extend(ood_atomic.iter().map(|&(a, e)| atomic(Split::OodAtomic, a, e)));
+        examples.extend(
+            choose(&id_atomic, cap, &mut rng)
+                .into_iter()
+                .map(|(a, e)| atomic(Split::IdAtomic, a, e)),
+        );
+        examples.extend(
+            ood_atomic
+                .iter()
+                .map(|&(a, e)| atomic(Split::OodAtomic, a, e)),
+        );
         let trained: Vec<Pair> = topleft.iter().chain(&cross).copied().collect();
         for (split, pool) in [
             (Split::TrainInferred, &trained),
             (Split::TestInferredId, &test_id),
             (Split::TestInferredOod, &test_ood),
         ] {
-            examples.extend(choose(pool, cap, &mut rng).into_iter().map(|p| comparison(split, p)));
+            examples.extend(
+                choose(pool, cap, &mut rng)
+                    .into_iter()
+                    .map(|p| comparison(split, p)),
+            );
         }
-        let queries = balanced(hard_queries(&kb, &cross, &topleft), self.queries_per_label, &mut rng);
+        let queries = balanced(
+            hard_queries(&kb, &cross, &topleft),
+            self.queries_per_label,
+            &mut rng,
+        );
         for (p, _, proof) in queries {
             let mut ex = comparison(Split::TestHard, p);
             ex.proof = Some(proof);

@@ -77,16 +77,28 @@ impl CompositionSpec {
     pub fn validate(&self) -> Result<()> {
         let bad = |f: &str, m: String| Err(DataError::field("composition task", f, m));
         if self.entities == 0 || self.relations == 0 || self.out_degree == 0 {
-            return bad("entities", "entities, relations and out_degree must be positive".into());
+            return bad(
+                "entities",
+                "entities, relations and out_degree must be positive".into(),
+            );
         }
         if self.out_degree > self.relations {
-            return bad("out_degree", format!("{} exceeds relations ({})", self.out_degree, self.relations));
+            return bad(
+                "out_degree",
+                format!("{} exceeds relations ({})", self.out_degree, self.relations),
+            );
         }
         if !(0.0..1.0).contains(&self.ood_ratio) {
-            return bad("ood_ratio", format!("must be in [0, 1), got {}", self.ood_ratio));
+            return bad(
+                "ood_ratio",
+                format!("must be in [0, 1), got {}", self.ood_ratio),
+            );
         }
         if !(0.0..=1.0).contains(&self.test_id_prob) {
-            return bad("test_id_prob", format!("must be in [0, 1], got {}", self.test_id_prob));
+            return bad(
+                "test_id_prob",
+                format!("must be in [0, 1], got {}", self.test_id_prob),
+            );
         }
         if self.phi < 0.0 || !self.phi.is_finite() {
             return bad("phi", format!("must be non-negative, got {}", self.phi));
@@ -103,10 +115,18 @@ impl CompositionSpec {
         for h in 0..n_e {
             for r in index::sample(&mut rng, self.relations, d) {
                 let t = rng.gen_range(0..n_e);
-                atomics.push(Atomic { h: h as u32, r: r as u32, t: t as u32 });
+                atomics.push(Atomic {
+                    h: h as u32,
+                    r: r as u32,
+                    t: t as u32,
+                });
             }
         }
-        let ood = subset_mask(atomics.len(), ratio_count(self.ood_ratio, atomics.len()), &mut rng);
+        let ood = subset_mask(
+            atomics.len(),
+            ratio_count(self.ood_ratio, atomics.len()),
+            &mut rng,
+        );
         // Paths as pairs of atomic-fact indices; facts of head h sit at h*d .. (h+1)*d.
         let (mut candidates, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new());
         for a in 0..atomics.len() {
@@ -130,9 +150,14 @@ impl CompositionSpec {
         let train_inferred = choose(&candidates, ratio_count(self.phi, id_idx.len()), &mut rng);
 
         let names = Names::new(n_e, self.relations);
-        let mut examples = Vec::with_capacity(atomics.len() + train_inferred.len() + 5 * self.max_test);
+        let mut examples =
+            Vec::with_capacity(atomics.len() + train_inferred.len() + 5 * self.max_test);
         examples.extend(atomics.iter().map(|f| names.atomic(Split::Train, f)));
-        examples.extend(train_inferred.iter().map(|&p| names.inferred(Split::Train, &atomics, p)));
+        examples.extend(
+            train_inferred
+                .iter()
+                .map(|&p| names.inferred(Split::Train, &atomics, p)),
+        );
         let cap = self.max_test;
         for i in choose(&id_idx, cap, &mut rng) {
             examples.push(names.atomic(Split::IdAtomic, &atomics[i]));
@@ -186,7 +211,13 @@ impl Names {
 
     fn inferred(&self, split: Split, atomics: &[Atomic], (a, c): (u32, u32)) -> Example {
         let (f1, f2) = (atomics[a as usize], atomics[c as usize]);
-        let (h, r1, b, r2, t) = (f1.h as usize, f1.r as usize, f1.t as usize, f2.r as usize, f2.t as usize);
+        let (h, r1, b, r2, t) = (
+            f1.h as usize,
+            f1.r as usize,
+            f1.t as usize,
+            f2.r as usize,
+            f2.t as usize,
+        );
         Example::new(
             split,
             FactKind::Inferred,

@@ -58,7 +58,10 @@ impl Encoded {
 }
 
 /// Encodes `examples`; the padding id is the vocabulary's `<mask>` (or 0).
-pub fn encode<'a>(tok: &TaskTokenizer, examples: impl Iterator<Item = &'a Example>) -> Result<Encoded> {
+pub fn encode<'a>(
+    tok: &TaskTokenizer,
+    examples: impl Iterator<Item = &'a Example>,
+) -> Result<Encoded> {
     let mut rows: Vec<(Vec<u32>, usize)> = Vec::new();
     for ex in examples {
         let target = tok.encode(&ex.target_text)?;
@@ -79,7 +82,8 @@ pub fn encode<'a>(tok: &TaskTokenizer, examples: impl Iterator<Item = &'a Exampl
     for (target, input_len) in rows {
         for pos in 0..width {
             enc.ids.push(target.get(pos).map_or(pad_id, |&i| i as i64));
-            enc.loss_mask.push(u8::from(pos >= input_len && pos < target.len()));
+            enc.loss_mask
+                .push(u8::from(pos >= input_len && pos < target.len()));
         }
         enc.input_len.push(input_len);
         enc.len.push(target.len());

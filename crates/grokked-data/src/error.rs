@@ -58,16 +58,37 @@ pub type Result<T, E = DataError> = std::result::Result<T, E>;
 impl DataError {
     /// A [`DataError::Io`] for `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        DataError::Io { path: path.to_path_buf(), source }
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// A [`DataError::Parse`] at `line`:`column` of `path`.
-    pub fn parse(path: impl AsRef<Path>, line: usize, column: usize, msg: impl Into<String>) -> Self {
-        DataError::Parse { path: path.as_ref().to_path_buf(), line, column, msg: msg.into() }
+    pub fn parse(
+        path: impl AsRef<Path>,
+        line: usize,
+        column: usize,
+        msg: impl Into<String>,
+    ) -> Self {
+        DataError::Parse {
+            path: path.as_ref().to_path_buf(),
+            line,
+            column,
+            msg: msg.into(),
+        }
     }
 
     /// A [`DataError::Field`].
-    pub fn field(place: impl Into<String>, field: impl Into<String>, msg: impl Into<String>) -> Self {
-        DataError::Field { place: place.into(), field: field.into(), msg: msg.into() }
+    pub fn field(
+        place: impl Into<String>,
+        field: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> Self {
+        DataError::Field {
+            place: place.into(),
+            field: field.into(),
+            msg: msg.into(),
+        }
     }
 }

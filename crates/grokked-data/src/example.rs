@@ -32,10 +32,23 @@ pub struct Example {
 
 impl Example {
     /// Builds an example from input and answer tokens (`</a>` is appended).
-    pub fn new(split: Split, kind: FactKind, input: &[&str], answer: &[&str], fields: [Option<i64>; 5]) -> Self {
+    pub fn new(
+        split: Split,
+        kind: FactKind,
+        input: &[&str],
+        answer: &[&str],
+        fields: [Option<i64>; 5],
+    ) -> Self {
         let input_text: String = input.concat();
         let target_text = format!("{input_text}{}{END_ANSWER}", answer.concat());
-        Example { split, kind, input_text, target_text, fields, proof: None }
+        Example {
+            split,
+            kind,
+            input_text,
+            target_text,
+            fields,
+            proof: None,
+        }
     }
 
     /// The answer tokens and `</a>`: the part of the target after the input.
@@ -45,7 +58,10 @@ impl Example {
 
     /// The same example in another split.
     pub fn in_split(&self, split: Split) -> Self {
-        Example { split, ..self.clone() }
+        Example {
+            split,
+            ..self.clone()
+        }
     }
 }
 
@@ -94,11 +110,15 @@ impl TaskData {
 
     /// The number of atomic facts in training.
     pub fn train_atomic(&self) -> usize {
-        self.split(Split::Train).filter(|e| e.kind == FactKind::Atomic).count()
+        self.split(Split::Train)
+            .filter(|e| e.kind == FactKind::Atomic)
+            .count()
     }
 
     /// The number of inferred facts in training.
     pub fn train_inferred(&self) -> usize {
-        self.split(Split::Train).filter(|e| e.kind == FactKind::Inferred).count()
+        self.split(Split::Train)
+            .filter(|e| e.kind == FactKind::Inferred)
+            .count()
     }
 }

@@ -61,7 +61,11 @@ impl Stats {
             splits,
             train_atomic: atomic,
             train_inferred: inferred,
-            inferred_per_atomic: if atomic == 0 { 0.0 } else { inferred as f64 / atomic as f64 },
+            inferred_per_atomic: if atomic == 0 {
+                0.0
+            } else {
+                inferred as f64 / atomic as f64
+            },
             vocab_size: data.vocab.len(),
         }
     }
@@ -74,7 +78,11 @@ impl std::fmt::Display for Stats {
             writeln!(f, "  {split:<18} {n:>9}")?;
         }
         writeln!(f, "train atomic facts: {}", self.train_atomic)?;
-        writeln!(f, "train inferred facts: {} ({:.2} per atomic fact)", self.train_inferred, self.inferred_per_atomic)?;
+        writeln!(
+            f,
+            "train inferred facts: {} ({:.2} per atomic fact)",
+            self.train_inferred, self.inferred_per_atomic
+        )?;
         write!(f, "vocabulary: {}", self.vocab_size)
     }
 }
@@ -87,13 +95,15 @@ struct TaskFile {
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| DataError::Invalid(e.to_string()))?;
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| DataError::Invalid(e.to_string()))?;
     crate::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| DataError::parse(path, e.line(), e.column(), e.to_string()))
+    serde_json::from_str(&text)
+        .map_err(|e| DataError::parse(path, e.line(), e.column(), e.to_string()))
 }
 
 /// Writes a task folder.
@@ -102,7 +112,11 @@ pub fn save(data: &TaskData, dir: &Path) -> Result<()> {
     table::write_parquet(&mut table::to_dataframe(data)?, &dir.join(EXAMPLES_FILE))?;
     write_json(&dir.join(VOCAB_FILE), &data.vocab)?;
     TaskTokenizer::new(&data.vocab)?.save(&dir.join(TOKENIZER_FILE))?;
-    let file = TaskFile { task: data.task, params: data.params.clone(), stats: Stats::of(data) };
+    let file = TaskFile {
+        task: data.task,
+        params: data.params.clone(),
+        stats: Stats::of(data),
+    };
     write_json(&dir.join(TASK_FILE), &file)
 }
 
@@ -117,10 +131,20 @@ pub fn load(dir: &Path) -> Result<TaskData> {
     let path = dir.join(EXAMPLES_FILE);
     let examples = table::examples_from_dataframe(&table::read_parquet(&path)?, fields)
         .map_err(|e| DataError::field(path.display().to_string(), "rows", e.to_string()))?;
-    Ok(TaskData { task: file.task, vocab, fields, examples, params: file.params })
+    Ok(TaskData {
+        task: file.task,
+        vocab,
+        fields,
+        examples,
+        params: file.params,
+    })
 }
 
 /// The examples of `split` of a folder's task, loaded and filtered.
 pub fn load_split(dir: &Path, split: Split) -> Result<Vec<crate::Example>> {
-    Ok(load(dir)?.examples.into_iter().filter(|e| e.split == split).collect())
+    Ok(load(dir)?
+        .examples
+        .into_iter()
+        .filter(|e| e.split == split)
+        .collect())
 }

@@ -21,7 +21,9 @@ pub struct Graph {
 impl Graph {
     /// A graph with `n` nodes and no edges.
     pub fn new(n: usize) -> Self {
-        Graph { adj: vec![Vec::new(); n] }
+        Graph {
+            adj: vec![Vec::new(); n],
+        }
     }
 
     /// Adds the edge `u -> v`.
@@ -47,7 +49,10 @@ impl Graph {
 
     /// Which nodes a path from `from` reaches.
     pub fn reachable_from(&self, from: usize) -> Vec<bool> {
-        self.parents(from).into_iter().map(|p| p != u32::MAX).collect()
+        self.parents(from)
+            .into_iter()
+            .map(|p| p != u32::MAX)
+            .collect()
     }
 
     /// A shortest path from `from` to `to`, both included.

@@ -33,5 +33,5 @@ pub mod vocab;
 
 pub use error::{DataError, Result};
 pub use example::{Example, TaskData, TaskKind};
-pub use split::{FactKind, Split, ALL_SPLITS, EVAL_SPLITS};
 pub use spec::TaskSpec;
+pub use split::{FactKind, Split, ALL_SPLITS, EVAL_SPLITS};

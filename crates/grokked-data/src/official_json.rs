@@ -37,7 +37,8 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
-    serde_json::from_str(&text).map_err(|e| DataError::parse(path, e.line(), e.column(), e.to_string()))
+    serde_json::from_str(&text)
+        .map_err(|e| DataError::parse(path, e.line(), e.column(), e.to_string()))
 }
 
 fn item(ex: &Example, with_type: bool) -> Item {
@@ -52,8 +53,16 @@ fn item(ex: &Example, with_type: bool) -> Item {
 /// Writes the four official files into `dir`.
 pub fn write(data: &TaskData, dir: &Path) -> Result<()> {
     let train: Vec<Item> = data.split(Split::Train).map(|e| item(e, false)).collect();
-    let valid: Vec<Item> = data.split(Split::TestInferredOod).map(|e| item(e, false)).collect();
-    let test: Vec<Item> = data.examples.iter().filter(|e| e.split != Split::Train).map(|e| item(e, true)).collect();
+    let valid: Vec<Item> = data
+        .split(Split::TestInferredOod)
+        .map(|e| item(e, false))
+        .collect();
+    let test: Vec<Item> = data
+        .examples
+        .iter()
+        .filter(|e| e.split != Split::Train)
+        .map(|e| item(e, true))
+        .collect();
     write_json(&dir.join("train.json"), &train)?;
     write_json(&dir.join("valid.json"), &valid)?;
     write_json(&dir.join("test.json"), &test)?;
@@ -76,8 +85,13 @@ fn parse_item<'a>(it: &'a Item, place: &dyn Fn() -> String) -> Result<Parsed<'a>
     let answer = it
         .target_text
         .strip_prefix(it.input_text.as_str())
-        .ok_or_else(|| DataError::field(place(), "target_text", "does not start with input_text"))?;
-    Ok(Parsed { input: split_tokens(&it.input_text), answer: split_tokens(answer) })
+        .ok_or_else(|| {
+            DataError::field(place(), "target_text", "does not start with input_text")
+        })?;
+    Ok(Parsed {
+        input: split_tokens(&it.input_text),
+        answer: split_tokens(answer),
+    })
 }
 
 fn detect(vocab: &[String], train: &[Item]) -> TaskKind {
@@ -97,14 +111,22 @@ pub fn read(dir: &Path) -> Result<TaskData> {
     let test: Vec<Item> = read_json(&dir.join("test.json"))?;
     let vocab: Vec<String> = read_json(&dir.join("vocab.json"))?;
     let task = detect(&vocab, &train);
-    let mut rows: Vec<(Split, &Item, String)> = train.iter().enumerate().map(|(i, it)| (Split::Train, it, format!("train.json item {i}"))).collect();
+    let mut rows: Vec<(Split, &Item, String)> = train
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (Split::Train, it, format!("train.json item {i}")))
+        .collect();
     for (i, it) in test.iter().enumerate() {
         let place = format!("test.json item {i}");
-        let ty = it.kind.as_deref().ok_or_else(|| DataError::field(&place, "type", "missing"))?;
+        let ty = it
+            .kind
+            .as_deref()
+            .ok_or_else(|| DataError::field(&place, "type", "missing"))?;
         let split = if ty.starts_with("train_inferred") {
             Split::TrainInferred
         } else {
-            Split::from_official(ty).ok_or_else(|| DataError::field(&place, "type", format!("unknown type `{ty}`")))?
+            Split::from_official(ty)
+                .ok_or_else(|| DataError::field(&place, "type", format!("unknown type `{ty}`")))?
         };
         rows.push((split, it, place));
     }
@@ -115,12 +137,27 @@ pub fn read(dir: &Path) -> Result<TaskData> {
     // Atomic facts give the bridge entity (composition) and the values (comparison).
     let mut atomic: HashMap<(i64, i64), i64> = HashMap::new();
     for p in &parsed {
-        let toks: Vec<&str> = p.input.iter().copied().filter(|t| !matches!(*t, "<q>" | "<mask>" | "</q>")).collect();
-        let ans = p.answer.iter().copied().find(|t| *t != "<a>" && *t != "</a>");
+        let toks: Vec<&str> = p
+            .input
+            .iter()
+            .copied()
+            .filter(|t| !matches!(*t, "<q>" | "<mask>" | "</q>"))
+            .collect();
+        let ans = p
+            .answer
+            .iter()
+            .copied()
+            .find(|t| *t != "<a>" && *t != "</a>");
         if toks.len() == 2 {
-            if let (Some(a), Some(b), Some(v)) = (number(toks[0]), number(toks[1]), ans.and_then(number)) {
+            if let (Some(a), Some(b), Some(v)) =
+                (number(toks[0]), number(toks[1]), ans.and_then(number))
+            {
                 // composition: (h, r) -> t; comparison: (attr, e) -> value
-                let key = if task == TaskKind::Composition { (a, b) } else { (b, a) };
+                let key = if task == TaskKind::Composition {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
                 atomic.insert(key, v);
             }
         }
@@ -128,20 +165,40 @@ pub fn read(dir: &Path) -> Result<TaskData> {
     let mut examples = Vec::with_capacity(rows.len());
     for ((split, it, place), p) in rows.iter().zip(&parsed) {
         let nums: Vec<Option<i64>> = p.input.iter().map(|t| number(t)).collect();
-        let ans = p.answer.iter().copied().find(|t| *t != "<a>" && *t != "</a>").and_then(number);
-        let bad = || DataError::field(place.clone(), "input_text", format!("unexpected token layout `{}`", it.input_text));
+        let ans = p
+            .answer
+            .iter()
+            .copied()
+            .find(|t| *t != "<a>" && *t != "</a>")
+            .and_then(number);
+        let bad = || {
+            DataError::field(
+                place.clone(),
+                "input_text",
+                format!("unexpected token layout `{}`", it.input_text),
+            )
+        };
         let (kind, fields) = match (task, p.input.len()) {
             (TaskKind::Composition, 2) => (FactKind::Atomic, [nums[0], nums[1], None, None, ans]),
             (TaskKind::Composition, 3) => {
-                let b = atomic.get(&(nums[0].ok_or_else(bad)?, nums[1].ok_or_else(bad)?)).copied();
+                let b = atomic
+                    .get(&(nums[0].ok_or_else(bad)?, nums[1].ok_or_else(bad)?))
+                    .copied();
                 (FactKind::Inferred, [nums[0], nums[1], b, nums[2], ans])
             }
             (TaskKind::Comparison, 2) => (FactKind::Atomic, [nums[1], nums[0], None, ans, None]),
             (TaskKind::Complex, 5) => (FactKind::Atomic, [nums[2], nums[1], None, ans, None]),
             (TaskKind::Comparison | TaskKind::Complex, 5 | 6) => {
-                let (a, e1, e2) = (nums[0].ok_or_else(bad)?, nums[2].ok_or_else(bad)?, nums[4].ok_or_else(bad)?);
+                let (a, e1, e2) = (
+                    nums[0].ok_or_else(bad)?,
+                    nums[2].ok_or_else(bad)?,
+                    nums[4].ok_or_else(bad)?,
+                );
                 let v = |e| atomic.get(&(a, e)).copied();
-                (FactKind::Inferred, [Some(a), Some(e1), Some(e2), v(e1), v(e2)])
+                (
+                    FactKind::Inferred,
+                    [Some(a), Some(e1), Some(e2), v(e1), v(e2)],
+                )
             }
             _ => return Err(bad()),
         };
@@ -154,6 +211,16 @@ pub fn read(dir: &Path) -> Result<TaskData> {
             proof: it.proof.clone(),
         });
     }
-    let fields = if task == TaskKind::Composition { COMPOSITION_FIELDS } else { COMPARISON_FIELDS };
-    Ok(TaskData { task, vocab, fields, examples, params: serde_json::Value::Null })
+    let fields = if task == TaskKind::Composition {
+        COMPOSITION_FIELDS
+    } else {
+        COMPARISON_FIELDS
+    };
+    Ok(TaskData {
+        task,
+        vocab,
+        fields,
+        examples,
+        params: serde_json::Value::Null,
+    })
 }

@@ -55,7 +55,14 @@ fn records(text: &str, file: &str) -> Result<Vec<Vec<Field>>> {
             column += 1;
             loop {
                 match chars.next() {
-                    None => return Err(DataError::parse(file, start_line, start_col, "unterminated quote")),
+                    None => {
+                        return Err(DataError::parse(
+                            file,
+                            start_line,
+                            start_col,
+                            "unterminated quote",
+                        ))
+                    }
                     Some('"') if chars.peek() == Some(&'"') => {
                         chars.next();
                         column += 2;
@@ -82,13 +89,22 @@ fn records(text: &str, file: &str) -> Result<Vec<Vec<Field>>> {
                 break;
             }
             if c == '"' {
-                return Err(DataError::parse(file, line, column, "quote inside an unquoted field"));
+                return Err(DataError::parse(
+                    file,
+                    line,
+                    column,
+                    "quote inside an unquoted field",
+                ));
             }
             field.push(c);
             column += 1;
             chars.next();
         }
-        record.push(Field { text: field, line: start_line, column: start_col });
+        record.push(Field {
+            text: field,
+            line: start_line,
+            column: start_col,
+        });
         match chars.next() {
             Some(',') => column += 1,
             Some('\r') | Some('\n') | None => {
@@ -115,25 +131,45 @@ fn records(text: &str, file: &str) -> Result<Vec<Vec<Field>>> {
 /// Parses CSV text; `file` names the source in errors.
 pub fn parse(text: &str, file: &str) -> Result<Vec<ReasoningRow>> {
     let mut recs = records(text, file)?.into_iter();
-    let header = recs.next().ok_or_else(|| DataError::parse(file, 1, 1, "empty file: expected a header"))?;
+    let header = recs
+        .next()
+        .ok_or_else(|| DataError::parse(file, 1, 1, "empty file: expected a header"))?;
     let names: Vec<&str> = header.iter().map(|f| f.text.trim()).collect();
     let index = |name: &str| names.iter().position(|n| *n == name);
     let required = REQUIRED
         .iter()
-        .map(|&c| index(c).ok_or_else(|| DataError::parse(file, 1, 1, format!("missing column `{c}` (header: {})", names.join(",")))))
+        .map(|&c| {
+            index(c).ok_or_else(|| {
+                DataError::parse(
+                    file,
+                    1,
+                    1,
+                    format!("missing column `{c}` (header: {})", names.join(",")),
+                )
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     let (case, split) = (index("case"), index("split"));
     recs.map(|rec| {
         let first = (rec[0].line, rec[0].column);
         if rec.len() != names.len() {
             let col = names.get(rec.len()).copied().unwrap_or("<extra>");
-            let msg = format!("expected {} fields, found {} (missing column `{col}`)", names.len(), rec.len());
+            let msg = format!(
+                "expected {} fields, found {} (missing column `{col}`)",
+                names.len(),
+                rec.len()
+            );
             return Err(DataError::parse(file, first.0, first.1, msg));
         }
         let mut take = |i: usize| -> Result<String> {
             let f = &rec[i];
             if f.text.trim().is_empty() {
-                return Err(DataError::parse(file, f.line, f.column, format!("empty field `{}`", names[i])));
+                return Err(DataError::parse(
+                    file,
+                    f.line,
+                    f.column,
+                    format!("empty field `{}`", names[i]),
+                ));
             }
             Ok(f.text.clone())
         };
@@ -165,11 +201,18 @@ fn quote(s: &str) -> String {
 /// The rows as CSV text (with `case` and `split` columns when every row has them).
 pub fn to_csv(rows: &[ReasoningRow]) -> String {
     let extra = !rows.is_empty() && rows.iter().all(|r| r.case.is_some() && r.split.is_some());
-    let mut out = String::from(if extra { "premises,question,answer,case,split\n" } else { "premises,question,answer\n" });
+    let mut out = String::from(if extra {
+        "premises,question,answer,case,split\n"
+    } else {
+        "premises,question,answer\n"
+    });
     for r in rows {
         let mut fields = vec![quote(&r.premises), quote(&r.question), quote(&r.answer)];
         if extra {
-            fields.extend([quote(r.case.as_deref().unwrap_or("")), quote(r.split.as_deref().unwrap_or(""))]);
+            fields.extend([
+                quote(r.case.as_deref().unwrap_or("")),
+                quote(r.split.as_deref().unwrap_or("")),
+            ]);
         }
         out.push_str(&fields.join(","));
         out.push('\n');
@@ -184,7 +227,9 @@ pub fn write(rows: &[ReasoningRow], path: &Path) -> Result<()> {
 
 /// The rows as a DataFrame (columns premises, question, answer, case, split).
 pub fn to_dataframe(rows: &[ReasoningRow]) -> Result<DataFrame> {
-    let col = |name: &str, f: &dyn Fn(&ReasoningRow) -> Option<&str>| Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>());
+    let col = |name: &str, f: &dyn Fn(&ReasoningRow) -> Option<&str>| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
     Ok(DataFrame::new(
         rows.len(),
         vec![

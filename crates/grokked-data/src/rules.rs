@@ -33,8 +33,16 @@ const RULES: [Rule; 4] = [
     Rule {
         class: ("bird", "birds"),
         ability: "fly",
-        ordinary: &[("sparrow", "sparrows"), ("robin", "robins"), ("eagle", "eagles")],
-        exceptions: &[("penguin", "penguins"), ("ostrich", "ostriches"), ("kiwi", "kiwis")],
+        ordinary: &[
+            ("sparrow", "sparrows"),
+            ("robin", "robins"),
+            ("eagle", "eagles"),
+        ],
+        exceptions: &[
+            ("penguin", "penguins"),
+            ("ostrich", "ostriches"),
+            ("kiwi", "kiwis"),
+        ],
     },
     Rule {
         class: ("mammal", "mammals"),
@@ -57,7 +65,8 @@ const RULES: [Rule; 4] = [
 ];
 
 const ID_NAMES: [&str; 16] = [
-    "Tweety", "Rex", "Milo", "Luna", "Coco", "Bella", "Oscar", "Ziggy", "Pip", "Nemo", "Daisy", "Felix", "Ruby", "Otto", "Juno", "Kiki",
+    "Tweety", "Rex", "Milo", "Luna", "Coco", "Bella", "Oscar", "Ziggy", "Pip", "Nemo", "Daisy",
+    "Felix", "Ruby", "Otto", "Juno", "Kiki",
 ];
 const OOD_NAMES: [&str; 6] = ["Quill", "Barnaby", "Saffron", "Tobias", "Wren", "Yara"];
 
@@ -77,18 +86,29 @@ pub struct RulesSpec {
 
 impl Default for RulesSpec {
     fn default() -> Self {
-        RulesSpec { rows: 300, test_id_ratio: 0.1, ood_ratio: 0.1, seed: 0 }
+        RulesSpec {
+            rows: 300,
+            test_id_ratio: 0.1,
+            ood_ratio: 0.1,
+            seed: 0,
+        }
     }
 }
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// "a bird", "an ostrich".
 fn with_article(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     format!("{article} {noun}")
 }
 
@@ -117,7 +137,10 @@ fn row(rng: &mut Rng, name: &str, other: &str, split: &str) -> ReasoningRow {
     };
     let distractor = &RULES[rng.gen_range(0..RULES.len())];
     let pos = rng.gen_range(1..=premises.len());
-    premises.insert(pos, format!("{other} is {}.", with_article(distractor.class.0)));
+    premises.insert(
+        pos,
+        format!("{other} is {}.", with_article(distractor.class.0)),
+    );
     ReasoningRow {
         premises: premises.join(" "),
         question: format!("Can {name} {}?", rule.ability),
@@ -130,9 +153,16 @@ fn row(rng: &mut Rng, name: &str, other: &str, split: &str) -> ReasoningRow {
 impl RulesSpec {
     /// Generates the rows: training, then ID test, then OOD test.
     pub fn generate(&self) -> Result<Vec<ReasoningRow>> {
-        for (field, v) in [("test_id_ratio", self.test_id_ratio), ("ood_ratio", self.ood_ratio)] {
+        for (field, v) in [
+            ("test_id_ratio", self.test_id_ratio),
+            ("ood_ratio", self.ood_ratio),
+        ] {
             if !(0.0..1.0).contains(&v) {
-                return Err(DataError::field("rules task", field, format!("must be in [0, 1), got {v}")));
+                return Err(DataError::field(
+                    "rules task",
+                    field,
+                    format!("must be in [0, 1), got {v}"),
+                ));
             }
         }
         let mut rng = rng(self.seed);
@@ -140,7 +170,11 @@ impl RulesSpec {
         let n_test = (self.rows as f64 * self.test_id_ratio).round() as usize;
         let n_train = self.rows.saturating_sub(n_ood + n_test);
         let mut rows = Vec::with_capacity(self.rows);
-        for (count, names, split) in [(n_train, &ID_NAMES[..], "train"), (n_test, &ID_NAMES[..], "test_inferred_id"), (n_ood, &OOD_NAMES[..], "test_inferred_ood")] {
+        for (count, names, split) in [
+            (n_train, &ID_NAMES[..], "train"),
+            (n_test, &ID_NAMES[..], "test_inferred_id"),
+            (n_ood, &OOD_NAMES[..], "test_inferred_ood"),
+        ] {
             for _ in 0..count {
                 let two: Vec<&&str> = names.choose_multiple(&mut rng, 2).collect();
                 rows.push(row(&mut rng, two[0], two[1], split));

@@ -28,7 +28,10 @@ pub fn choose<T: Clone>(items: &[T], count: usize, rng: &mut Rng) -> Vec<T> {
     if count >= items.len() {
         return items.to_vec();
     }
-    index::sample(rng, items.len(), count).into_iter().map(|i| items[i].clone()).collect()
+    index::sample(rng, items.len(), count)
+        .into_iter()
+        .map(|i| items[i].clone())
+        .collect()
 }
 
 /// `round(ratio * n)`, the count the official notebooks derive from a ratio.

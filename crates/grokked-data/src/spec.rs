@@ -37,7 +37,13 @@ impl TaskSpec {
             "composition" => TaskSpec::Composition(CompositionSpec::default()),
             "comparison" => TaskSpec::Comparison(ComparisonSpec::default()),
             "complex" => TaskSpec::Complex(ComplexSpec::default()),
-            other => return Err(DataError::field("task spec", "task", format!("unknown task `{other}` (composition, comparison, complex)"))),
+            other => {
+                return Err(DataError::field(
+                    "task spec",
+                    "task",
+                    format!("unknown task `{other}` (composition, comparison, complex)"),
+                ))
+            }
         })
     }
 
@@ -62,16 +68,24 @@ impl TaskSpec {
     /// The spec with fields replaced; each value is JSON (a bare word counts as a string). An
     /// unknown field is an error that names it.
     pub fn with_overrides(&self, overrides: &[(&str, String)]) -> Result<Self> {
-        let mut value = serde_json::to_value(self).map_err(|e| DataError::Invalid(e.to_string()))?;
+        let mut value =
+            serde_json::to_value(self).map_err(|e| DataError::Invalid(e.to_string()))?;
         let obj = value.as_object_mut().expect("specs serialise to objects");
         for (key, raw) in overrides {
             if *key == "task" || !obj.contains_key(*key) {
-                return Err(DataError::field(format!("{} task", self.name()), *key, "no such parameter"));
+                return Err(DataError::field(
+                    format!("{} task", self.name()),
+                    *key,
+                    "no such parameter",
+                ));
             }
-            let parsed = serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.clone()));
+            let parsed = serde_json::from_str(raw)
+                .unwrap_or_else(|_| serde_json::Value::String(raw.clone()));
             obj.insert(key.to_string(), parsed);
         }
-        serde_json::from_value(value).map_err(|e| DataError::field(format!("{} task", self.name()), "parameters", e.to_string()))
+        serde_json::from_value(value).map_err(|e| {
+            DataError::field(format!("{} task", self.name()), "parameters", e.to_string())
+        })
     }
 
     /// The seed.

@@ -21,15 +21,35 @@ use std::path::Path;
 pub fn to_dataframe(data: &TaskData) -> Result<DataFrame> {
     let ex = &data.examples;
     let mut columns = vec![
-        Column::new("split".into(), ex.iter().map(|e| e.split.name()).collect::<Vec<_>>()),
-        Column::new("kind".into(), ex.iter().map(|e| e.kind.name()).collect::<Vec<_>>()),
-        Column::new("input_text".into(), ex.iter().map(|e| e.input_text.as_str()).collect::<Vec<_>>()),
-        Column::new("target_text".into(), ex.iter().map(|e| e.target_text.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "split".into(),
+            ex.iter().map(|e| e.split.name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "kind".into(),
+            ex.iter().map(|e| e.kind.name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "input_text".into(),
+            ex.iter().map(|e| e.input_text.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "target_text".into(),
+            ex.iter()
+                .map(|e| e.target_text.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ];
     for (i, name) in data.fields.iter().enumerate() {
-        columns.push(Column::new((*name).into(), ex.iter().map(|e| e.fields[i]).collect::<Vec<_>>()));
+        columns.push(Column::new(
+            (*name).into(),
+            ex.iter().map(|e| e.fields[i]).collect::<Vec<_>>(),
+        ));
     }
-    columns.push(Column::new("proof".into(), ex.iter().map(|e| e.proof.as_deref()).collect::<Vec<_>>()));
+    columns.push(Column::new(
+        "proof".into(),
+        ex.iter().map(|e| e.proof.as_deref()).collect::<Vec<_>>(),
+    ));
     Ok(DataFrame::new(ex.len(), columns)?)
 }
 
@@ -55,7 +75,13 @@ pub fn examples_from_dataframe(df: &DataFrame, fields: [&str; 5]) -> Result<Vec<
             let kind = match required(&kind, row, "kind")? {
                 "atomic" => FactKind::Atomic,
                 "inferred" => FactKind::Inferred,
-                k => return Err(DataError::field(format!("row {row}"), "kind", format!("unknown kind `{k}`"))),
+                k => {
+                    return Err(DataError::field(
+                        format!("row {row}"),
+                        "kind",
+                        format!("unknown kind `{k}`"),
+                    ))
+                }
             };
             Ok(Example {
                 split: required(&split, row, "split")?.parse::<Split>()?,

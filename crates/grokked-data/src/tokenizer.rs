@@ -42,24 +42,44 @@ fn tok_err(e: impl std::fmt::Display) -> DataError {
 impl TaskTokenizer {
     /// A tokenizer whose ids are the positions of `vocab`.
     pub fn new(vocab: &[String]) -> Result<Self> {
-        let map = vocab.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let map = vocab
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         if vocab.iter().collect::<std::collections::HashSet<_>>().len() != vocab.len() {
             return Err(DataError::Invalid("vocabulary has duplicate tokens".into()));
         }
-        let model = WordLevel::builder().vocab(map).unk_token("<unk>".into()).build().map_err(tok_err)?;
-        let mut inner = Tokenizer::new(model);
-        let split = Split::new(SplitPattern::Regex(TOKEN_PATTERN.into()), SplitDelimiterBehavior::Isolated, false)
+        let model = WordLevel::builder()
+            .vocab(map)
+            .unk_token("<unk>".into())
+            .build()
             .map_err(tok_err)?;
+        let mut inner = Tokenizer::new(model);
+        let split = Split::new(
+            SplitPattern::Regex(TOKEN_PATTERN.into()),
+            SplitDelimiterBehavior::Isolated,
+            false,
+        )
+        .map_err(tok_err)?;
         inner.with_pre_tokenizer(Some(split));
-        Ok(TaskTokenizer { inner, vocab: vocab.to_vec() })
+        Ok(TaskTokenizer {
+            inner,
+            vocab: vocab.to_vec(),
+        })
     }
 
     /// Loads a `tokenizer.json` written by [`TaskTokenizer::save`].
     pub fn load(path: &Path) -> Result<Self> {
-        let inner = Tokenizer::from_file(path).map_err(|e| DataError::field(path.display().to_string(), "tokenizer", e.to_string()))?;
+        let inner = Tokenizer::from_file(path).map_err(|e| {
+            DataError::field(path.display().to_string(), "tokenizer", e.to_string())
+        })?;
         let mut vocab: Vec<(String, u32)> = inner.get_vocab(false).into_iter().collect();
         vocab.sort_by_key(|(_, i)| *i);
-        Ok(TaskTokenizer { inner, vocab: vocab.into_iter().map(|(t, _)| t).collect() })
+        Ok(TaskTokenizer {
+            inner,
+            vocab: vocab.into_iter().map(|(t, _)| t).collect(),
+        })
     }
 
     /// Saves as `tokenizer.json` (atomically).
@@ -70,8 +90,13 @@ impl TaskTokenizer {
 
     /// The ids of a concatenation of tokens; an unknown token is an error that names it.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>> {
-        if let Some(unknown) = split_tokens(text).into_iter().find(|t| self.id(t).is_none()) {
-            return Err(DataError::Tokenizer(format!("unknown token `{unknown}` in `{text}`")));
+        if let Some(unknown) = split_tokens(text)
+            .into_iter()
+            .find(|t| self.id(t).is_none())
+        {
+            return Err(DataError::Tokenizer(format!(
+                "unknown token `{unknown}` in `{text}`"
+            )));
         }
         let enc = self.inner.encode(text, false).map_err(tok_err)?;
         Ok(enc.get_ids().to_vec())
@@ -80,7 +105,12 @@ impl TaskTokenizer {
     /// The concatenated tokens of `ids`.
     pub fn decode(&self, ids: &[u32]) -> Result<String> {
         ids.iter()
-            .map(|&i| self.vocab.get(i as usize).map(String::as_str).ok_or_else(|| tok_err(format!("id {i} outside the vocabulary"))))
+            .map(|&i| {
+                self.vocab
+                    .get(i as usize)
+                    .map(String::as_str)
+                    .ok_or_else(|| tok_err(format!("id {i} outside the vocabulary")))
+            })
             .collect()
     }
 

@@ -5,29 +5,61 @@
 mod support;
 
 use grokked_data::{
-    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, official_json, tokenizer::TaskTokenizer,
-    vocab, FactKind, Split,
+    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, official_json,
+    tokenizer::TaskTokenizer, vocab, FactKind, Split,
 };
 use support::python;
 
 fn run_python(code: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(python()).arg("-c").arg(code).args(args).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(python())
+        .arg("-c")
+        .arg(code)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn official_json_round_trips_every_task() {
     let tasks = [
-        CompositionSpec { entities: 40, relations: 6, out_degree: 3, ..Default::default() }.generate().unwrap(),
-        ComparisonSpec { entities: 30, attributes: 2, ..Default::default() }.generate().unwrap(),
-        ComplexSpec { entities: 80, attributes: 2, queries_per_label: 4, ..Default::default() }.generate().unwrap(),
+        CompositionSpec {
+            entities: 40,
+            relations: 6,
+            out_degree: 3,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
+        ComparisonSpec {
+            entities: 30,
+            attributes: 2,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
+        ComplexSpec {
+            entities: 80,
+            attributes: 2,
+            queries_per_label: 4,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
     ];
     for data in tasks {
         let dir = tempfile::tempdir().unwrap();
         official_json::write(&data, dir.path()).unwrap();
         let back = official_json::read(dir.path()).unwrap();
-        assert_eq!((back.task, &back.vocab, &back.examples), (data.task, &data.vocab, &data.examples));
+        assert_eq!(
+            (back.task, &back.vocab, &back.examples),
+            (data.task, &data.vocab, &data.examples)
+        );
     }
 }
 
@@ -55,7 +87,10 @@ fn official_file_written_by_python_loads() {
     let inferred = &data.examples[2];
     assert_eq!(inferred.kind, FactKind::Inferred);
     // (e_0, r_1) -> e_2 is the bridge, then (e_2, r_0) -> e_1.
-    assert_eq!(inferred.fields, [Some(0), Some(1), Some(2), Some(0), Some(1)]);
+    assert_eq!(
+        inferred.fields,
+        [Some(0), Some(1), Some(2), Some(0), Some(1)]
+    );
     let test = &data.examples[4];
     assert_eq!(test.split, Split::TestInferredId);
     assert_eq!(test.answer_text(), "<e_1></a>");
@@ -69,12 +104,26 @@ fn malformed_official_files_are_named() {
     std::fs::write(&test, "[{\"input_text\": \"<e_0><r_1>\",\n \"target_text\": \"<e_0><r_1><e_2></a>\" \"type\": 1}]").unwrap();
     let err = official_json::read(dir.path()).unwrap_err().to_string();
     assert!(err.contains("test.json:2:"), "{err}");
-    std::fs::write(&test, r#"[{"input_text": "<e_0><r_1>", "type": "id_atomic"}]"#).unwrap();
+    std::fs::write(
+        &test,
+        r#"[{"input_text": "<e_0><r_1>", "type": "id_atomic"}]"#,
+    )
+    .unwrap();
     let err = official_json::read(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("test.json") && err.contains("target_text"), "{err}");
-    std::fs::write(&test, r#"[{"input_text": "<e_0><r_1>", "target_text": "<e_0><r_1><e_2></a>", "type": "fancy"}]"#).unwrap();
+    assert!(
+        err.contains("test.json") && err.contains("target_text"),
+        "{err}"
+    );
+    std::fs::write(
+        &test,
+        r#"[{"input_text": "<e_0><r_1>", "target_text": "<e_0><r_1><e_2></a>", "type": "fancy"}]"#,
+    )
+    .unwrap();
     let err = official_json::read(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("test.json item 0") && err.contains("fancy"), "{err}");
+    assert!(
+        err.contains("test.json item 0") && err.contains("fancy"),
+        "{err}"
+    );
     std::fs::remove_file(dir.path().join("vocab.json")).unwrap();
     let err = official_json::read(dir.path()).unwrap_err().to_string();
     assert!(err.contains("vocab.json"), "{err}");
@@ -88,7 +137,8 @@ fn tokenizer_json_loads_in_python_with_equal_ids() {
     tok.save(&path).unwrap();
     let text = "<attr_3><q><e_12><mask><e_40><attr_3_2></a>";
     let code = "import sys, json\nfrom tokenizers import Tokenizer\nt = Tokenizer.from_file(sys.argv[1])\nprint(json.dumps([t.get_vocab_size(), t.encode(sys.argv[2]).ids]))";
-    let (size, ids): (usize, Vec<u32>) = serde_json::from_str(&run_python(code, &[path.to_str().unwrap(), text])).unwrap();
+    let (size, ids): (usize, Vec<u32>) =
+        serde_json::from_str(&run_python(code, &[path.to_str().unwrap(), text])).unwrap();
     assert_eq!(size, tok.vocab_size());
     assert_eq!(ids, tok.encode(text).unwrap());
     let back = TaskTokenizer::load(&path).unwrap();

@@ -9,8 +9,17 @@ fn composition_paper_setting_counts() {
     assert_eq!(data.train_atomic(), 40_000);
     assert_eq!(data.vocab.len(), 2_206);
     // 5% of 40,000 atomic facts are OOD, so 38,000 are ID.
-    assert_eq!(data.train_inferred(), (spec.phi * 38_000.0).round() as usize);
-    for split in [Split::IdAtomic, Split::OodAtomic, Split::TrainInferred, Split::TestInferredId, Split::TestInferredOod] {
+    assert_eq!(
+        data.train_inferred(),
+        (spec.phi * 38_000.0).round() as usize
+    );
+    for split in [
+        Split::IdAtomic,
+        Split::OodAtomic,
+        Split::TrainInferred,
+        Split::TestInferredId,
+        Split::TestInferredOod,
+    ] {
         let n = data.count(split);
         assert!(n > 0 && n <= 3_000, "{split}: {n}");
     }

@@ -6,21 +6,50 @@ use grokked_data::rules::RulesSpec;
 
 #[test]
 fn errors_name_file_line_and_column() {
-    let err = parse("premises,answer\nx,y\n", "a.csv").unwrap_err().to_string();
-    assert!(err.starts_with("a.csv:1:1") && err.contains("missing column `question`"), "{err}");
-
-    let err = parse("premises,question,answer\nAll birds fly.,Can Tweety fly?,yes\nTweety is a bird.,,yes\n", "b.csv")
+    let err = parse("premises,answer\nx,y\n", "a.csv")
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("b.csv:3:19") && err.contains("empty field `question`"), "{err}");
+    assert!(
+        err.starts_with("a.csv:1:1") && err.contains("missing column `question`"),
+        "{err}"
+    );
 
-    let err = parse("premises,question,answer\n\"All birds fly.\nTweety is a bird.,Can Tweety fly?,yes\n", "c.csv").unwrap_err().to_string();
-    assert!(err.starts_with("c.csv:2:1") && err.contains("unterminated quote"), "{err}");
+    let err = parse(
+        "premises,question,answer\nAll birds fly.,Can Tweety fly?,yes\nTweety is a bird.,,yes\n",
+        "b.csv",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("b.csv:3:19") && err.contains("empty field `question`"),
+        "{err}"
+    );
 
-    let err = parse("premises,question,answer\nAll birds fly.,Can Tweety fly?\n", "d.csv").unwrap_err().to_string();
-    assert!(err.starts_with("d.csv:2:1") && err.contains("missing column `answer`"), "{err}");
+    let err = parse(
+        "premises,question,answer\n\"All birds fly.\nTweety is a bird.,Can Tweety fly?,yes\n",
+        "c.csv",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("c.csv:2:1") && err.contains("unterminated quote"),
+        "{err}"
+    );
 
-    let err = read(std::path::Path::new("/no/such/file.csv")).unwrap_err().to_string();
+    let err = parse(
+        "premises,question,answer\nAll birds fly.,Can Tweety fly?\n",
+        "d.csv",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("d.csv:2:1") && err.contains("missing column `answer`"),
+        "{err}"
+    );
+
+    let err = read(std::path::Path::new("/no/such/file.csv"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("/no/such/file.csv"), "{err}");
 }
 
@@ -37,10 +66,19 @@ fn quoted_fields_with_commas_newlines_and_quotes_round_trip() {
 
 #[test]
 fn rules_cases_answers_and_held_out_names() {
-    let rows = RulesSpec { rows: 400, seed: 3, ..Default::default() }.generate().unwrap();
+    let rows = RulesSpec {
+        rows: 400,
+        seed: 3,
+        ..Default::default()
+    }
+    .generate()
+    .unwrap();
     let name = |q: &str| q.split_whitespace().nth(1).unwrap().to_string();
-    let train_names: std::collections::HashSet<String> =
-        rows.iter().filter(|r| r.split.as_deref() == Some("train")).map(|r| name(&r.question)).collect();
+    let train_names: std::collections::HashSet<String> = rows
+        .iter()
+        .filter(|r| r.split.as_deref() == Some("train"))
+        .map(|r| name(&r.question))
+        .collect();
     let mut cases = std::collections::HashMap::new();
     for r in &rows {
         let case = r.case.as_deref().unwrap();
@@ -49,12 +87,21 @@ fn rules_cases_answers_and_held_out_names() {
         assert!(r.premises.contains(&format!("{} is a", name(&r.question))));
         assert!(!r.premises.contains(" a ostrich") && !r.premises.contains(" a insect"));
         if r.split.as_deref() == Some("test_inferred_ood") {
-            assert!(!train_names.contains(&name(&r.question)), "held-out name in training: {}", r.question);
+            assert!(
+                !train_names.contains(&name(&r.question)),
+                "held-out name in training: {}",
+                r.question
+            );
         }
         if case == "exception" {
             assert!(r.premises.contains("cannot"));
         }
     }
     assert_eq!(cases.len(), 3);
-    assert_eq!(rows.iter().filter(|r| r.split.as_deref() == Some("test_inferred_ood")).count(), 40);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.split.as_deref() == Some("test_inferred_ood"))
+            .count(),
+        40
+    );
 }

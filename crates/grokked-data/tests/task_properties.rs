@@ -1,13 +1,15 @@
 //! No leakage between training and test splits, provable complex queries, deterministic files.
 
 use grokked_data::{
-    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, folder, vocab, Example, FactKind,
-    Split, TaskData,
+    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, folder, vocab,
+    Example, FactKind, Split, TaskData,
 };
 use std::collections::{HashMap, HashSet};
 
 fn train_targets(data: &TaskData) -> HashSet<&str> {
-    data.split(Split::Train).map(|e| e.target_text.as_str()).collect()
+    data.split(Split::Train)
+        .map(|e| e.target_text.as_str())
+        .collect()
 }
 
 fn field(e: &Example, i: usize) -> i64 {
@@ -17,61 +19,136 @@ fn field(e: &Example, i: usize) -> i64 {
 #[test]
 fn composition_has_no_leakage_and_hops_match_their_split() {
     // max_test above every pool size, so the atomic splits list every ID and OOD fact.
-    let spec = CompositionSpec { entities: 300, relations: 30, out_degree: 8, phi: 4.0, test_id_prob: 0.05, max_test: 1_000_000, seed: 4, ..Default::default() };
+    let spec = CompositionSpec {
+        entities: 300,
+        relations: 30,
+        out_degree: 8,
+        phi: 4.0,
+        test_id_prob: 0.05,
+        max_test: 1_000_000,
+        seed: 4,
+        ..Default::default()
+    };
     let data = spec.generate().unwrap();
     let train = train_targets(&data);
-    let facts = |s| data.split(s).map(|e| (field(e, 0), field(e, 1), field(e, 4))).collect::<HashSet<_>>();
+    let facts = |s| {
+        data.split(s)
+            .map(|e| (field(e, 0), field(e, 1), field(e, 4)))
+            .collect::<HashSet<_>>()
+    };
     let (id, ood) = (facts(Split::IdAtomic), facts(Split::OodAtomic));
     assert_eq!(id.len() + ood.len(), 300 * 8);
     assert!(id.is_disjoint(&ood));
     for (split, atomics) in [(Split::TestInferredId, &id), (Split::TestInferredOod, &ood)] {
         assert!(data.count(split) > 0, "{split} is empty");
         for e in data.split(split) {
-            assert!(!train.contains(e.target_text.as_str()), "{split} fact in training: {}", e.target_text);
-            let (h, r1, b, r2, t) = (field(e, 0), field(e, 1), field(e, 2), field(e, 3), field(e, 4));
-            assert!(atomics.contains(&(h, r1, b)) && atomics.contains(&(b, r2, t)), "{split}: {}", e.target_text);
+            assert!(
+                !train.contains(e.target_text.as_str()),
+                "{split} fact in training: {}",
+                e.target_text
+            );
+            let (h, r1, b, r2, t) = (
+                field(e, 0),
+                field(e, 1),
+                field(e, 2),
+                field(e, 3),
+                field(e, 4),
+            );
+            assert!(
+                atomics.contains(&(h, r1, b)) && atomics.contains(&(b, r2, t)),
+                "{split}: {}",
+                e.target_text
+            );
             assert_eq!(e.target_text, format!("<e_{h}><r_{r1}><r_{r2}><e_{t}></a>"));
         }
     }
-    for e in data.split(Split::Train).filter(|e| e.kind == FactKind::Inferred) {
-        assert!(id.contains(&(field(e, 0), field(e, 1), field(e, 2))) && id.contains(&(field(e, 2), field(e, 3), field(e, 4))));
+    for e in data
+        .split(Split::Train)
+        .filter(|e| e.kind == FactKind::Inferred)
+    {
+        assert!(
+            id.contains(&(field(e, 0), field(e, 1), field(e, 2)))
+                && id.contains(&(field(e, 2), field(e, 3), field(e, 4)))
+        );
     }
 }
 
 #[test]
 fn comparison_has_no_leakage_and_pairs_match_their_split() {
-    let data = ComparisonSpec { entities: 80, attributes: 4, phi: 3.0, max_test: 1_000_000, seed: 2, ..Default::default() }.generate().unwrap();
+    let data = ComparisonSpec {
+        entities: 80,
+        attributes: 4,
+        phi: 3.0,
+        max_test: 1_000_000,
+        seed: 2,
+        ..Default::default()
+    }
+    .generate()
+    .unwrap();
     let train = train_targets(&data);
-    let is_id: HashSet<(i64, i64)> = data.split(Split::IdAtomic).map(|e| (field(e, 0), field(e, 1))).collect();
-    for (split, want_id) in [(Split::TestInferredId, true), (Split::TestInferredOod, false)] {
+    let is_id: HashSet<(i64, i64)> = data
+        .split(Split::IdAtomic)
+        .map(|e| (field(e, 0), field(e, 1)))
+        .collect();
+    for (split, want_id) in [
+        (Split::TestInferredId, true),
+        (Split::TestInferredOod, false),
+    ] {
         assert!(data.count(split) > 0);
         for e in data.split(split) {
             assert!(!train.contains(e.target_text.as_str()));
             let a = field(e, 0);
             assert_eq!(is_id.contains(&(a, field(e, 1))), want_id);
             assert_eq!(is_id.contains(&(a, field(e, 2))), want_id);
-            let label = vocab::label(a as usize, vocab::compare(field(e, 3) as usize, field(e, 4) as usize));
+            let label = vocab::label(
+                a as usize,
+                vocab::compare(field(e, 3) as usize, field(e, 4) as usize),
+            );
             assert!(e.target_text.ends_with(&format!("{label}</a>")));
         }
     }
 }
 
 /// Checks one chain "<e_a> >= <e_b> >= ..." against the training facts.
-fn check_chain(chain: &str, attr: i64, trained: &HashMap<(i64, i64, i64), usize>, values: &HashMap<(i64, i64), i64>) -> (i64, i64) {
-    let ents: Vec<i64> = chain.split(" >= ").map(|t| t.trim_start_matches("<e_").trim_end_matches('>').parse().unwrap()).collect();
+fn check_chain(
+    chain: &str,
+    attr: i64,
+    trained: &HashMap<(i64, i64, i64), usize>,
+    values: &HashMap<(i64, i64), i64>,
+) -> (i64, i64) {
+    let ents: Vec<i64> = chain
+        .split(" >= ")
+        .map(|t| {
+            t.trim_start_matches("<e_")
+                .trim_end_matches('>')
+                .parse()
+                .unwrap()
+        })
+        .collect();
     for w in ents.windows(2) {
         // A training comparison in either order: a >= b is "a ? b" labelled > or =, or "b ? a" labelled < or =.
         let by_fact = trained.get(&(attr, w[0], w[1])).is_some_and(|&l| l >= 1)
             || trained.get(&(attr, w[1], w[0])).is_some_and(|&l| l <= 1);
         let by_values = matches!((values.get(&(attr, w[0])), values.get(&(attr, w[1]))), (Some(a), Some(b)) if a >= b);
-        assert!(by_fact || by_values, "step {} >= {} of `{chain}` has no training support", w[0], w[1]);
+        assert!(
+            by_fact || by_values,
+            "step {} >= {} of `{chain}` has no training support",
+            w[0],
+            w[1]
+        );
     }
     (ents[0], *ents.last().unwrap())
 }
 
 #[test]
 fn complex_queries_are_provable_balanced_and_correct() {
-    let spec = ComplexSpec { entities: 300, attributes: 3, queries_per_label: 10, seed: 8, ..Default::default() };
+    let spec = ComplexSpec {
+        entities: 300,
+        attributes: 3,
+        queries_per_label: 10,
+        seed: 8,
+        ..Default::default()
+    };
     let data = spec.generate().unwrap();
     // Training comparisons (attr, e1, e2) -> label, and ID values (attr, e) -> value.
     let mut trained = HashMap::new();
@@ -90,11 +167,22 @@ fn complex_queries_are_provable_balanced_and_correct() {
     let mut per_label = [0; 3];
     for q in queries {
         let (a, e1, e2) = (field(q, 0), field(q, 1), field(q, 2));
-        assert!(!values.contains_key(&(a, e1)) && !values.contains_key(&(a, e2)), "query entities must be OOD");
+        assert!(
+            !values.contains_key(&(a, e1)) && !values.contains_key(&(a, e2)),
+            "query entities must be OOD"
+        );
         let label = vocab::compare(field(q, 3) as usize, field(q, 4) as usize);
-        assert!(q.target_text.ends_with(&format!("<a>{}</a>", vocab::label(a as usize, label))));
+        assert!(q
+            .target_text
+            .ends_with(&format!("<a>{}</a>", vocab::label(a as usize, label))));
         per_label[label] += 1;
-        let chains: Vec<(i64, i64)> = q.proof.as_deref().unwrap().split(" | ").map(|c| check_chain(c, a, &trained, &values)).collect();
+        let chains: Vec<(i64, i64)> = q
+            .proof
+            .as_deref()
+            .unwrap()
+            .split(" | ")
+            .map(|c| check_chain(c, a, &trained, &values))
+            .collect();
         let expect = match label {
             2 => vec![(e1, e2)],
             0 => vec![(e2, e1)],
@@ -108,7 +196,14 @@ fn complex_queries_are_provable_balanced_and_correct() {
 
 #[test]
 fn same_seed_same_parquet_bytes_other_seed_other_data() {
-    let spec = |seed| CompositionSpec { entities: 60, relations: 10, out_degree: 4, phi: 3.0, seed, ..Default::default() };
+    let spec = |seed| CompositionSpec {
+        entities: 60,
+        relations: 10,
+        out_degree: 4,
+        phi: 3.0,
+        seed,
+        ..Default::default()
+    };
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     for (dir, seed) in dirs.iter().zip([5, 5, 6]) {
         folder::save(&spec(seed).generate().unwrap(), dir.path()).unwrap();
@@ -116,15 +211,38 @@ fn same_seed_same_parquet_bytes_other_seed_other_data() {
     let bytes = |i: usize| std::fs::read(dirs[i].path().join(folder::EXAMPLES_FILE)).unwrap();
     assert_eq!(bytes(0), bytes(1));
     assert_ne!(bytes(0), bytes(2));
-    assert_ne!(spec(5).generate().unwrap().examples, spec(6).generate().unwrap().examples);
+    assert_ne!(
+        spec(5).generate().unwrap().examples,
+        spec(6).generate().unwrap().examples
+    );
 }
 
 #[test]
 fn folders_round_trip_every_task() {
     let tasks = [
-        CompositionSpec { entities: 40, relations: 6, out_degree: 3, ..Default::default() }.generate().unwrap(),
-        ComparisonSpec { entities: 30, attributes: 2, ..Default::default() }.generate().unwrap(),
-        ComplexSpec { entities: 80, attributes: 2, queries_per_label: 4, ..Default::default() }.generate().unwrap(),
+        CompositionSpec {
+            entities: 40,
+            relations: 6,
+            out_degree: 3,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
+        ComparisonSpec {
+            entities: 30,
+            attributes: 2,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
+        ComplexSpec {
+            entities: 80,
+            attributes: 2,
+            queries_per_label: 4,
+            ..Default::default()
+        }
+        .generate()
+        .unwrap(),
     ];
     for data in tasks {
         let dir = tempfile::tempdir().unwrap();

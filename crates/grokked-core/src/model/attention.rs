@@ -113,25 +113,8 @@ impl Attention {
             cache.v = Some(v.shallow_clone());
         }
         let p_drop = if train { self.attn_pdrop } else { 0.0 };
-        let y = if hook.wants(HookSite::AttnPattern(layer)) {
-            let scale = 1.0 / ((d / self.n_head) as f64).sqrt();
-            let scores = q.matmul(&k.transpose(-2, -1)) * scale;
-            let allowed = match mask {
-                AttnMask::Causal => {
-                    let k_len = k.size()[2];
-                    Tensor::ones([s, k_len], (Kind::Bool, x.device())).tril(k_len - s)
-                }
-                AttnMask::Explicit(m) => m.shallow_clone(),
-            };
-            let scores = scores.masked_fill(&allowed.logical_not(), f64::NEG_INFINITY);
-            let pattern = at(
-                hook,
-                HookSite::AttnPattern(layer),
-                scores.softmax(-1, Kind::Float),
-            )?;
-            pattern.dropout(p_drop, train).matmul(&v)
-        } else {
-            match mask {
+        let fused = || -> Result<Tensor> {
+            Ok(match mask {
                 AttnMask::Causal => Tensor::f_scaled_dot_product_attention::<Tensor>(
                     &q, &k, &v, None, p_drop, true, None, false,
                 )?,
@@ -145,8 +128,33 @@ impl Attention {
                     None,
                     false,
                 )?,
-            }
+            })
         };
+        let y = if hook.wants(HookSite::AttnPattern(layer)) {
+            let scale = 1.0 / ((d / self.n_head) as f64).sqrt();
+            let scores = q.matmul(&k.transpose(-2, -1)) * scale;
+            let allowed = match mask {
+                AttnMask::Causal => {
+                    let k_len = k.size()[2];
+                    Tensor::ones([s, k_len], (Kind::Bool, x.device())).tril(k_len - s)
+                }
+                AttnMask::Explicit(m) => m.shallow_clone(),
+            };
+            let scores = scores.masked_fill(&allowed.logical_not(), f64::NEG_INFINITY);
+            let pattern = scores.softmax(-1, scores.kind());
+            let returned = hook.call(HookSite::AttnPattern(layer), pattern.shallow_clone())?;
+            let unchanged = returned.data_ptr() == pattern.data_ptr()
+                || (returned.size() == pattern.size() && returned.equal(&pattern));
+            if unchanged && !train {
+                // The hook left the pattern as it was: keep the fused kernel's output, bit for bit.
+                fused()?
+            } else {
+                returned.dropout(p_drop, train).matmul(&v)
+            }
+        } else {
+            fused()?
+        };
+        let y = at(hook, HookSite::Z(layer), y)?;
         let y = y.transpose(1, 2).contiguous().view([b, s, d]);
         Ok(self.c_proj.forward(&y).dropout(self.resid_pdrop, train))
     }

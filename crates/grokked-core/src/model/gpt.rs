@@ -15,7 +15,9 @@
 use super::attention::{AttnMask, LayerKv};
 use super::block::{layer_norm, Block};
 use super::config::GptConfig;
-use super::hooks::{at, Hook, HookSite, NoHooks};
+use super::hooks::{
+    at, Hook, HookGuard, HookRegistry, HookSite, NoHooks, PersistentHookFn, WithRegistry,
+};
 use super::linear::embedding_init;
 use crate::error::{GrokError, Result};
 use tch::{nn, nn::Module, Device, Kind, Tensor};
@@ -35,6 +37,8 @@ pub struct Gpt {
     pub ln_f: nn::LayerNorm,
     /// The untied LM head `[vocab_size, n_embd]`, when `tie_word_embeddings` is false.
     pub lm_head: Option<Tensor>,
+    /// Hooks attached with [`Gpt::add_hook`].
+    pub registry: HookRegistry,
 }
 
 /// Keys and values of every layer for incremental decoding, plus the key padding mask so far.
@@ -102,7 +106,13 @@ impl Gpt {
             blocks,
             ln_f: layer_norm(&(&t / "ln_f"), cfg),
             lm_head,
+            registry: HookRegistry::default(),
         })
+    }
+
+    /// Attaches `f` at `site` for every forward pass until the returned guard drops.
+    pub fn add_hook(&self, site: HookSite, f: PersistentHookFn) -> HookGuard {
+        self.registry.add(site, f)
     }
 
     /// Logits `[batch, seq, vocab]` of token ids `[batch, seq]`, no mask, no hooks.
@@ -121,11 +131,10 @@ impl Gpt {
 
     /// The final LayerNorm and the LM head: logits of a residual-stream state `[.., n_embd]`.
     pub fn unembed(&self, resid: &Tensor) -> Tensor {
-        let x = self.ln_f.forward(resid);
-        match &self.lm_head {
-            Some(w) => x.matmul(&w.tr()),
-            None => x.matmul(&self.wte.ws.tr()),
-        }
+        use super::precision::lowered;
+        let x = lowered(&self.ln_f.forward(resid));
+        let w = lowered(self.lm_head.as_ref().unwrap_or(&self.wte.ws));
+        x.matmul(&w.tr()).to_kind(Kind::Float)
     }
 
     /// Checks ids' shape, kind and range, and the sequence length (real tokens only, when a
@@ -180,6 +189,16 @@ impl Gpt {
             hook,
             train,
         } = opts;
+        let mut combined;
+        let hook: &mut dyn Hook = if self.registry.is_empty() {
+            hook
+        } else {
+            combined = WithRegistry {
+                registry: &self.registry,
+                hook,
+            };
+            &mut combined
+        };
         let past = cache.as_ref().map_or(0, |c| c.len);
         let (_, s) = self.check_ids(ids, past, attention_mask)?;
         let device = ids.device();

@@ -31,6 +31,8 @@ pub enum HookSite {
     V(usize),
     /// Attention probabilities of block `l`, per head.
     AttnPattern(usize),
+    /// Each head's output of block `l` before the output projection, `[batch, n_head, seq, head_dim]`.
+    Z(usize),
     /// The attention sublayer's output of block `l` (after its projection).
     AttnOut(usize),
     /// The residual stream after attention in block `l`.
@@ -42,13 +44,14 @@ pub enum HookSite {
 }
 
 /// The site kinds, in forward order, with the names of the shared vocabulary.
-pub const SITE_KINDS: [&str; 10] = [
+pub const SITE_KINDS: [&str; 11] = [
     "embed",
     "resid_pre",
     "q",
     "k",
     "v",
     "attn_pattern",
+    "z",
     "attn_out",
     "resid_mid",
     "mlp_out",
@@ -65,6 +68,7 @@ impl HookSite {
             HookSite::K(_) => "k",
             HookSite::V(_) => "v",
             HookSite::AttnPattern(_) => "attn_pattern",
+            HookSite::Z(_) => "z",
             HookSite::AttnOut(_) => "attn_out",
             HookSite::ResidMid(_) => "resid_mid",
             HookSite::MlpOut(_) => "mlp_out",
@@ -81,6 +85,7 @@ impl HookSite {
             | HookSite::K(l)
             | HookSite::V(l)
             | HookSite::AttnPattern(l)
+            | HookSite::Z(l)
             | HookSite::AttnOut(l)
             | HookSite::ResidMid(l)
             | HookSite::MlpOut(l)
@@ -97,6 +102,7 @@ impl HookSite {
             "k" => HookSite::K(layer),
             "v" => HookSite::V(layer),
             "attn_pattern" => HookSite::AttnPattern(layer),
+            "z" => HookSite::Z(layer),
             "attn_out" => HookSite::AttnOut(layer),
             "resid_mid" => HookSite::ResidMid(layer),
             "mlp_out" => HookSite::MlpOut(layer),
@@ -179,5 +185,108 @@ mod tests {
         }
         assert!(HookSite::parse("blocks.x.q").is_err());
         assert!(HookSite::from_kind("resid", 0).is_err());
+    }
+}
+
+/// A hook closure that stays on a model until its [`HookGuard`] drops.
+pub type PersistentHookFn = Box<dyn FnMut(HookSite, Tensor) -> Result<Tensor> + Send>;
+
+/// Hooks attached to a model (see [`crate::model::Gpt::add_hook`]).
+#[derive(Default, Clone)]
+pub struct HookRegistry {
+    inner: std::sync::Arc<std::sync::Mutex<RegistryInner>>,
+}
+
+#[derive(Default)]
+struct RegistryInner {
+    next: u64,
+    hooks: Vec<(u64, HookSite, PersistentHookFn)>,
+}
+
+impl std::fmt::Debug for HookRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HookRegistry({} hooks)", self.len())
+    }
+}
+
+impl HookRegistry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, RegistryInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Attaches `f` at `site` until the returned guard drops.
+    pub fn add(&self, site: HookSite, f: PersistentHookFn) -> HookGuard {
+        let mut inner = self.lock();
+        inner.next += 1;
+        let id = inner.next;
+        inner.hooks.push((id, site, f));
+        HookGuard {
+            registry: std::sync::Arc::downgrade(&self.inner),
+            id,
+        }
+    }
+
+    /// The number of attached hooks.
+    pub fn len(&self) -> usize {
+        self.lock().hooks.len()
+    }
+
+    /// Whether no hook is attached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn has(&self, site: HookSite) -> bool {
+        self.lock().hooks.iter().any(|(_, s, _)| *s == site)
+    }
+
+    fn apply(&self, site: HookSite, mut t: Tensor) -> Result<Tensor> {
+        let mut inner = self.lock();
+        for (_, s, f) in inner.hooks.iter_mut() {
+            if *s == site {
+                t = f(site, t)?;
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// Detaches its hook when dropped (also when an error unwinds the scope that held it).
+#[must_use = "the hook is removed as soon as the guard drops"]
+pub struct HookGuard {
+    registry: std::sync::Weak<std::sync::Mutex<RegistryInner>>,
+    id: u64,
+}
+
+impl Drop for HookGuard {
+    fn drop(&mut self) {
+        if let Some(inner) = self.registry.upgrade() {
+            let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+            inner.hooks.retain(|(id, _, _)| *id != self.id);
+        }
+    }
+}
+
+/// The registry's hooks followed by a call's own hook.
+pub(crate) struct WithRegistry<'a> {
+    pub registry: &'a HookRegistry,
+    pub hook: &'a mut dyn Hook,
+}
+
+impl Hook for WithRegistry<'_> {
+    fn wants(&self, site: HookSite) -> bool {
+        self.hook.wants(site) || self.registry.has(site)
+    }
+    fn call(&mut self, site: HookSite, t: Tensor) -> Result<Tensor> {
+        let t = if self.registry.has(site) {
+            self.registry.apply(site, t)?
+        } else {
+            t
+        };
+        if self.hook.wants(site) {
+            self.hook.call(site, t)
+        } else {
+            Ok(t)
+        }
     }
 }

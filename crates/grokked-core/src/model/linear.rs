@@ -58,7 +58,8 @@ impl Conv1D {
 
     /// Applies the map to the last dimension of `x`.
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        x.matmul(&self.weight) + &self.bias
+        use super::precision::lowered;
+        lowered(x).matmul(&lowered(&self.weight)) + lowered(&self.bias)
     }
 }
 

@@ -27,12 +27,18 @@ pub struct BatchOrder {
 impl BatchOrder {
     /// The order of `n` examples in batches of `batch` (at most `n`) under `seed`.
     pub fn new(n: usize, batch: usize, seed: u64) -> Self {
-        BatchOrder { n, batch: batch.min(n).max(1), seed, cached: None }
+        BatchOrder {
+            n,
+            batch: batch.min(n).max(1),
+            seed,
+            cached: None,
+        }
     }
 
     fn permutation(&mut self, epoch: u64) -> &[i64] {
         if self.cached.as_ref().is_none_or(|(e, _)| *e != epoch) {
-            let mut rng = ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch);
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ epoch);
             let mut perm: Vec<i64> = (0..self.n as i64).collect();
             perm.shuffle(&mut rng);
             self.cached = Some((epoch, perm));

@@ -55,7 +55,9 @@ pub fn list_checkpoints(run: &Path) -> Result<Vec<(u64, PathBuf)>> {
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("step-").and_then(|n| n.parse().ok()).map(|n| (n, e.path()))
+            name.strip_prefix("step-")
+                .and_then(|n| n.parse().ok())
+                .map(|n| (n, e.path()))
         })
         .collect();
     out.sort();
@@ -71,11 +73,19 @@ pub fn latest_checkpoint(run: &Path) -> Result<Option<(u64, PathBuf)>> {
 pub fn load_model(run: &Path, step: Option<u64>, device: tch::Device) -> Result<(GptModel, u64)> {
     let (step, dir) = match step {
         Some(s) => (s, checkpoint_dir(run, s)),
-        None => latest_checkpoint(run)?.ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.display())))?,
+        None => latest_checkpoint(run)?
+            .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.display())))?,
     };
     if !dir.is_dir() {
-        let have: Vec<String> = list_checkpoints(run)?.into_iter().map(|(s, _)| s.to_string()).collect();
-        return Err(GrokError::Invalid(format!("{}: no checkpoint at step {step} (have: {})", run.display(), have.join(", "))));
+        let have: Vec<String> = list_checkpoints(run)?
+            .into_iter()
+            .map(|(s, _)| s.to_string())
+            .collect();
+        return Err(GrokError::Invalid(format!(
+            "{}: no checkpoint at step {step} (have: {})",
+            run.display(),
+            have.join(", ")
+        )));
     }
     Ok((hf::load_folder(&dir, device)?, step))
 }
@@ -98,7 +108,8 @@ pub fn save_checkpoint(
         tokenizer.save(&tmp.join("tokenizer.json"))?;
         write_tensors(&tmp.join(OPTIMIZER_FILE), &optim.state_tensors())?;
         metrics.save(&tmp.join(METRICS_FILE))?;
-        let json = serde_json::to_string_pretty(state).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        let json =
+            serde_json::to_string_pretty(state).map_err(|e| GrokError::Invalid(e.to_string()))?;
         crate::fsutil::write_atomic(&tmp.join(STATE_FILE), json.as_bytes())?;
         if target.exists() {
             std::fs::remove_dir_all(&target).map_err(|e| GrokError::io(&target, e))?;
@@ -113,10 +124,15 @@ pub fn save_checkpoint(
 }
 
 /// Loads a checkpoint into `model` and `optim`; returns its state and metrics.
-pub fn load_checkpoint(dir: &Path, model: &mut GptModel, optim: &mut AdamW) -> Result<(TrainerState, MetricsLog)> {
+pub fn load_checkpoint(
+    dir: &Path,
+    model: &mut GptModel,
+    optim: &mut AdamW,
+) -> Result<(TrainerState, MetricsLog)> {
     let state_path = dir.join(STATE_FILE);
     let text = crate::fsutil::read_to_string(&state_path)?;
-    let state: TrainerState = serde_json::from_str(&text).map_err(|e| GrokError::format(&state_path, e.to_string()))?;
+    let state: TrainerState =
+        serde_json::from_str(&text).map_err(|e| GrokError::format(&state_path, e.to_string()))?;
     hf::load_weights(model, &dir.join(hf::WEIGHTS_FILE))?;
     let opt_path = dir.join(OPTIMIZER_FILE);
     optim

@@ -47,7 +47,13 @@ pub struct ModelSection {
 
 impl Default for ModelSection {
     fn default() -> Self {
-        ModelSection { n_layer: 8, n_embd: 768, n_head: 12, dropout: 0.1, init: InitScheme::Gpt2 }
+        ModelSection {
+            n_layer: 8,
+            n_embd: 768,
+            n_head: 12,
+            dropout: 0.1,
+            init: InitScheme::Gpt2,
+        }
     }
 }
 
@@ -151,8 +157,16 @@ impl Default for TrainSection {
             device: "auto".into(),
             bf16: false,
             grokfast: None,
-            eval: Interval { dense_every: 2000, dense_until: 40_000, sparse_every: 50_000 },
-            checkpoint: Interval { dense_every: 2000, dense_until: 40_000, sparse_every: 50_000 },
+            eval: Interval {
+                dense_every: 2000,
+                dense_until: 40_000,
+                sparse_every: 50_000,
+            },
+            checkpoint: Interval {
+                dense_every: 2000,
+                dense_until: 40_000,
+                sparse_every: 50_000,
+            },
             stop_at_id_accuracy: None,
             eval_batch_size: 1024,
         }
@@ -180,7 +194,8 @@ const SECTIONS: [&str; 3] = ["data", "model", "train"];
 impl RunConfig {
     /// Parses a TOML run config.
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        let cfg: RunConfig = toml::from_str(text).map_err(|e| GrokError::config(toml_field(&e), e.message().to_string()))?;
+        let cfg: RunConfig = toml::from_str(text)
+            .map_err(|e| GrokError::config(toml_field(&e), e.message().to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -203,13 +218,22 @@ impl RunConfig {
             return Err(GrokError::config("train.batch_size", "must be positive"));
         }
         if !(t.lr > 0.0) {
-            return Err(GrokError::config("train.lr", format!("must be positive, got {}", t.lr)));
+            return Err(GrokError::config(
+                "train.lr",
+                format!("must be positive, got {}", t.lr),
+            ));
         }
         if !matches!(t.device.as_str(), "auto" | "cpu" | "cuda") {
-            return Err(GrokError::config("train.device", format!("`{}` is not auto, cpu or cuda", t.device)));
+            return Err(GrokError::config(
+                "train.device",
+                format!("`{}` is not auto, cpu or cuda", t.device),
+            ));
         }
         if self.model.n_embd % self.model.n_head != 0 {
-            return Err(GrokError::config("model.n_embd", "must be divisible by model.n_head"));
+            return Err(GrokError::config(
+                "model.n_embd",
+                "must be divisible by model.n_head",
+            ));
         }
         Ok(())
     }
@@ -221,7 +245,8 @@ impl RunConfig {
             .split_once('=')
             .ok_or_else(|| GrokError::Invalid(format!("`{assignment}` is not key=value")))?;
         let (key, raw) = (key.trim(), raw.trim());
-        let mut doc: toml::Table = toml::from_str(&self.to_toml()?).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        let mut doc: toml::Table =
+            toml::from_str(&self.to_toml()?).map_err(|e| GrokError::Invalid(e.to_string()))?;
         let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .map(|mut t| t.remove("v").expect("parsed key"))
             .unwrap_or_else(|_| toml::Value::String(raw.to_string()));
@@ -233,12 +258,21 @@ impl RunConfig {
             let owners: Vec<&str> = SECTIONS
                 .iter()
                 .copied()
-                .filter(|s| doc.get(*s).and_then(|t| t.as_table()).is_some_and(|t| t.contains_key(key)))
+                .filter(|s| {
+                    doc.get(*s)
+                        .and_then(|t| t.as_table())
+                        .is_some_and(|t| t.contains_key(key))
+                })
                 .collect();
             match owners.as_slice() {
                 [one] => vec![one.to_string(), key.to_string()],
                 [] => return Err(GrokError::config(key, "no such setting")),
-                many => return Err(GrokError::config(key, format!("ambiguous: in {}; write section.{key}", many.join(" and ")))),
+                many => {
+                    return Err(GrokError::config(
+                        key,
+                        format!("ambiguous: in {}; write section.{key}", many.join(" and ")),
+                    ))
+                }
             }
         };
         let (last, parents) = path.split_last().expect("non-empty key");
@@ -262,7 +296,8 @@ impl RunConfig {
     /// The GPT config for a vocabulary of `vocab_size` and sequences of up to `n_positions`.
     pub fn gpt_config(&self, vocab_size: i64, n_positions: i64) -> GptConfig {
         let m = &self.model;
-        let mut cfg = GptConfig::small(vocab_size, n_positions, m.n_layer, m.n_embd, m.n_head).with_dropout(m.dropout);
+        let mut cfg = GptConfig::small(vocab_size, n_positions, m.n_layer, m.n_embd, m.n_head)
+            .with_dropout(m.dropout);
         cfg.init = m.init;
         cfg
     }

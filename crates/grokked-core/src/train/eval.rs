@@ -34,12 +34,20 @@ pub struct EvalSet {
 }
 
 /// The non-empty evaluation splits of `data`, encoded on `device`.
-pub fn eval_sets(data: &TaskData, tokenizer: &TaskTokenizer, device: Device) -> Result<Vec<EvalSet>> {
+pub fn eval_sets(
+    data: &TaskData,
+    tokenizer: &TaskTokenizer,
+    device: Device,
+) -> Result<Vec<EvalSet>> {
     let mut out = Vec::new();
     for split in EVAL_SPLITS {
         if data.count(split) > 0 {
             let (ids, targets) = tensors_of(&encode(tokenizer, data.split(split))?, device);
-            out.push(EvalSet { split, ids, targets });
+            out.push(EvalSet {
+                split,
+                ids,
+                targets,
+            });
         }
     }
     Ok(out)
@@ -47,7 +55,9 @@ pub fn eval_sets(data: &TaskData, tokenizer: &TaskTokenizer, device: Device) -> 
 
 /// Exact-match accuracy of every set.
 pub fn evaluate_sets(gpt: &Gpt, sets: &[EvalSet], batch: usize) -> Result<Vec<(Split, f64)>> {
-    sets.iter().map(|s| Ok((s.split, exact_match(gpt, &s.ids, &s.targets, batch)?))).collect()
+    sets.iter()
+        .map(|s| Ok((s.split, exact_match(gpt, &s.ids, &s.targets, batch)?)))
+        .collect()
 }
 
 /// The label ignored by the loss and by evaluation.
@@ -66,7 +76,9 @@ pub fn targets_of(ids: &Tensor, loss_mask: &Tensor) -> Tensor {
 pub fn tensors_of(enc: &Encoded, device: Device) -> (Tensor, Tensor) {
     let shape = [enc.rows as i64, enc.width as i64];
     let ids = Tensor::from_slice(&enc.ids).view(shape).to_device(device);
-    let mask = Tensor::from_slice(&enc.loss_mask).view(shape).to_device(device);
+    let mask = Tensor::from_slice(&enc.loss_mask)
+        .view(shape)
+        .to_device(device);
     let targets = targets_of(&ids, &mask);
     (ids, targets)
 }
@@ -85,7 +97,10 @@ pub fn exact_match(gpt: &Gpt, ids: &Tensor, targets: &Tensor, batch: usize) -> R
             let logits = gpt.forward(&ids.narrow(0, start, len), false)?;
             let pred = logits.narrow(1, 0, w - 1).argmax(-1, false);
             let t = targets.narrow(0, start, len);
-            let ok = pred.eq_tensor(&t).logical_or(&t.eq(IGNORE)).all_dims(1, false);
+            let ok = pred
+                .eq_tensor(&t)
+                .logical_or(&t.eq(IGNORE))
+                .all_dims(1, false);
             correct += ok.sum(Kind::Int64).int64_value(&[]);
         }
         Ok(())
@@ -100,5 +115,11 @@ pub fn answer_loss(logits: &Tensor, targets: &Tensor) -> Tensor {
     logits
         .narrow(1, 0, w - 1)
         .reshape([-1, v])
-        .cross_entropy_loss::<Tensor>(&targets.reshape([-1]), None, tch::Reduction::Mean, IGNORE, 0.0)
+        .cross_entropy_loss::<Tensor>(
+            &targets.reshape([-1]),
+            None,
+            tch::Reduction::Mean,
+            IGNORE,
+            0.0,
+        )
 }

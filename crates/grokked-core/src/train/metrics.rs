@@ -73,7 +73,10 @@ pub struct MetricsLog {
 impl MetricsLog {
     /// An empty log over `splits`.
     pub fn new(splits: Vec<Split>) -> Self {
-        MetricsLog { splits, rows: Vec::new() }
+        MetricsLog {
+            splits,
+            rows: Vec::new(),
+        }
     }
 
     /// Appends a row.
@@ -83,12 +86,17 @@ impl MetricsLog {
 
     /// Accuracy of `split` over the rows, as (step, accuracy).
     pub fn series(&self, split: Split) -> Vec<(u64, f64)> {
-        let Some(i) = self.splits.iter().position(|s| *s == split) else { return Vec::new() };
+        let Some(i) = self.splits.iter().position(|s| *s == split) else {
+            return Vec::new();
+        };
         self.rows.iter().map(|r| (r.step, r.acc[i])).collect()
     }
 
     fn first_at(&self, split: Split, threshold: f64) -> Option<u64> {
-        self.series(split).into_iter().find(|(_, a)| *a >= threshold).map(|(s, _)| s)
+        self.series(split)
+            .into_iter()
+            .find(|(_, a)| *a >= threshold)
+            .map(|(s, _)| s)
     }
 
     fn last(&self, split: Split) -> Option<f64> {
@@ -109,12 +117,24 @@ impl MetricsLog {
     /// The rows as a DataFrame: `step`, `train_loss`, `lr`, then one column per split.
     pub fn to_dataframe(&self) -> Result<DataFrame> {
         let mut cols = vec![
-            Column::new("step".into(), self.rows.iter().map(|r| r.step).collect::<Vec<_>>()),
-            Column::new("train_loss".into(), self.rows.iter().map(|r| r.train_loss).collect::<Vec<_>>()),
-            Column::new("lr".into(), self.rows.iter().map(|r| r.lr).collect::<Vec<_>>()),
+            Column::new(
+                "step".into(),
+                self.rows.iter().map(|r| r.step).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "train_loss".into(),
+                self.rows.iter().map(|r| r.train_loss).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "lr".into(),
+                self.rows.iter().map(|r| r.lr).collect::<Vec<_>>(),
+            ),
         ];
         for (i, s) in self.splits.iter().enumerate() {
-            cols.push(Column::new(s.name().into(), self.rows.iter().map(|r| r.acc[i]).collect::<Vec<_>>()));
+            cols.push(Column::new(
+                s.name().into(),
+                self.rows.iter().map(|r| r.acc[i]).collect::<Vec<_>>(),
+            ));
         }
         DataFrame::new(self.rows.len(), cols).map_err(|e| GrokError::Invalid(e.to_string()))
     }
@@ -126,16 +146,41 @@ impl MetricsLog {
             .get_column_names()
             .iter()
             .filter(|n| !matches!(n.as_str(), "step" | "train_loss" | "lr"))
-            .map(|n| n.parse::<Split>().map_err(|e| GrokError::Invalid(e.to_string())))
+            .map(|n| {
+                n.parse::<Split>()
+                    .map_err(|e| GrokError::Invalid(e.to_string()))
+            })
             .collect::<Result<_>>()?;
         let floats = |name: &str| -> Result<Vec<f64>> {
-            Ok(df.column(name).map_err(err)?.f64().map_err(err)?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+            Ok(df
+                .column(name)
+                .map_err(err)?
+                .f64()
+                .map_err(err)?
+                .iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect())
         };
-        let steps: Vec<u64> = df.column("step").map_err(err)?.u64().map_err(err)?.iter().map(|v| v.unwrap_or(0)).collect();
+        let steps: Vec<u64> = df
+            .column("step")
+            .map_err(err)?
+            .u64()
+            .map_err(err)?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect();
         let (loss, lr) = (floats("train_loss")?, floats("lr")?);
-        let accs = splits.iter().map(|s| floats(s.name())).collect::<Result<Vec<_>>>()?;
+        let accs = splits
+            .iter()
+            .map(|s| floats(s.name()))
+            .collect::<Result<Vec<_>>>()?;
         let rows = (0..df.height())
-            .map(|i| MetricsRow { step: steps[i], train_loss: loss[i], lr: lr[i], acc: accs.iter().map(|a| a[i]).collect() })
+            .map(|i| MetricsRow {
+                step: steps[i],
+                train_loss: loss[i],
+                lr: lr[i],
+                acc: accs.iter().map(|a| a[i]).collect(),
+            })
             .collect();
         Ok(MetricsLog { splits, rows })
     }

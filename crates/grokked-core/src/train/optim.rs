@@ -34,7 +34,13 @@ pub struct AdamWConfig {
 
 impl Default for AdamWConfig {
     fn default() -> Self {
-        AdamWConfig { betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, grad_clip: 0.0, grokfast: None }
+        AdamWConfig {
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            grad_clip: 0.0,
+            grokfast: None,
+        }
     }
 }
 
@@ -66,7 +72,10 @@ impl GrokfastFilter {
 
 /// Whether a parameter is weight-decayed: everything but biases and LayerNorm parameters.
 pub fn decays(name: &str) -> bool {
-    !(name.ends_with(".bias") || name.split('.').any(|part| part.starts_with("ln_") || part == "ln"))
+    !(name.ends_with(".bias")
+        || name
+            .split('.')
+            .any(|part| part.starts_with("ln_") || part == "ln"))
 }
 
 /// Parameters sharing one flat buffer and one weight decay.
@@ -87,7 +96,13 @@ impl Group {
         let flat = if named.is_empty() {
             Tensor::zeros([0], (Kind::Float, device))
         } else {
-            Tensor::cat(&named.iter().map(|(_, t)| t.detach().reshape([-1])).collect::<Vec<_>>(), 0)
+            Tensor::cat(
+                &named
+                    .iter()
+                    .map(|(_, t)| t.detach().reshape([-1]))
+                    .collect::<Vec<_>>(),
+                0,
+            )
         };
         let mut offset = 0;
         let mut params = Vec::with_capacity(named.len());
@@ -99,7 +114,15 @@ impl Group {
             params.push(p);
             names.push(name);
         }
-        Group { names, params, m: flat.zeros_like(), v: flat.zeros_like(), filter: None, flat, decay }
+        Group {
+            names,
+            params,
+            m: flat.zeros_like(),
+            v: flat.zeros_like(),
+            filter: None,
+            flat,
+            decay,
+        }
     }
 
     fn flat_grad(&self) -> Tensor {
@@ -147,7 +170,10 @@ pub struct AdamW {
 
 impl std::fmt::Debug for AdamW {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AdamW").field("cfg", &self.cfg).field("step", &self.step).finish_non_exhaustive()
+        f.debug_struct("AdamW")
+            .field("cfg", &self.cfg)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
     }
 }
 
@@ -155,17 +181,31 @@ impl AdamW {
     /// Groups the trainable variables of `vs` and makes them views of flat buffers.
     pub fn new(vs: &VarStore, cfg: AdamWConfig) -> Result<Self> {
         let vars = vs.variables();
-        let trainable: Vec<(String, Tensor)> = vars.into_iter().filter(|(_, t)| t.requires_grad()).collect();
+        let trainable: Vec<(String, Tensor)> = vars
+            .into_iter()
+            .filter(|(_, t)| t.requires_grad())
+            .collect();
         if trainable.iter().any(|(_, t)| t.kind() != Kind::Float) {
-            return Err(GrokError::Invalid("AdamW expects float32 parameters".into()));
+            return Err(GrokError::Invalid(
+                "AdamW expects float32 parameters".into(),
+            ));
         }
-        let (decay, no_decay): (Vec<_>, Vec<_>) = trainable.into_iter().partition(|(n, _)| decays(n));
-        Ok(AdamW { groups: vec![Group::new(decay, true), Group::new(no_decay, false)], cfg, step: 0 })
+        let (decay, no_decay): (Vec<_>, Vec<_>) =
+            trainable.into_iter().partition(|(n, _)| decays(n));
+        Ok(AdamW {
+            groups: vec![Group::new(decay, true), Group::new(no_decay, false)],
+            cfg,
+            step: 0,
+        })
     }
 
     /// The names of the decayed (`true`) or undecayed (`false`) parameters, sorted.
     pub fn group_names(&self, decay: bool) -> Vec<String> {
-        self.groups.iter().filter(|g| g.decay == decay).flat_map(|g| g.names.clone()).collect()
+        self.groups
+            .iter()
+            .filter(|g| g.decay == decay)
+            .flat_map(|g| g.names.clone())
+            .collect()
     }
 
     /// The number of steps taken.
@@ -191,10 +231,20 @@ impl AdamW {
             let mut grads: Vec<Tensor> = self.groups.iter().map(Group::flat_grad).collect();
             if let Some(gf) = cfg.grokfast {
                 for (group, g) in self.groups.iter_mut().zip(grads.iter_mut()) {
-                    *g = group.filter.get_or_insert_with(|| GrokfastFilter::new(gf)).apply(g);
+                    *g = group
+                        .filter
+                        .get_or_insert_with(|| GrokfastFilter::new(gf))
+                        .apply(g);
                 }
             }
-            let norm = grads.iter().map(|g| g.square().sum(Kind::Float)).fold(Tensor::zeros([], (Kind::Float, grads[0].device())), |a, b| a + b).sqrt();
+            let norm = grads
+                .iter()
+                .map(|g| g.square().sum(Kind::Float))
+                .fold(
+                    Tensor::zeros([], (Kind::Float, grads[0].device())),
+                    |a, b| a + b,
+                )
+                .sqrt();
             let norm_value = norm.double_value(&[]);
             if cfg.grad_clip > 0.0 {
                 let coef = (cfg.grad_clip / (norm_value + 1e-6)).min(1.0);
@@ -226,9 +276,17 @@ impl AdamW {
     pub fn state_tensors(&self) -> Vec<(String, Tensor)> {
         let mut out = Vec::new();
         for g in &self.groups {
-            for (prefix, flat) in [("m", Some(&g.m)), ("v", Some(&g.v)), ("ema", g.filter.as_ref().and_then(|f| f.ema.as_ref()))] {
+            for (prefix, flat) in [
+                ("m", Some(&g.m)),
+                ("v", Some(&g.v)),
+                ("ema", g.filter.as_ref().and_then(|f| f.ema.as_ref())),
+            ] {
                 if let Some(flat) = flat {
-                    out.extend(g.views(flat).into_iter().map(|(n, t)| (format!("{prefix}.{n}"), t)));
+                    out.extend(
+                        g.views(flat)
+                            .into_iter()
+                            .map(|(n, t)| (format!("{prefix}.{n}"), t)),
+                    );
                 }
             }
         }
@@ -238,7 +296,8 @@ impl AdamW {
     /// Restores the state written by [`AdamW::state_tensors`] after `step` steps; every `m.`/`v.`
     /// tensor must be present with its parameter's shape.
     pub fn load_state(&mut self, tensors: &[(String, Tensor)], step: u64) -> Result<()> {
-        let by_name: std::collections::HashMap<&str, &Tensor> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let by_name: std::collections::HashMap<&str, &Tensor> =
+            tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let has_ema = tensors.iter().any(|(n, _)| n.starts_with("ema."));
         tch::no_grad(|| {
             for g in &mut self.groups {
@@ -247,13 +306,23 @@ impl AdamW {
                     let f = g.filter.get_or_insert_with(|| GrokfastFilter::new(gf));
                     f.ema = Some(g.flat.zeros_like());
                 }
-                for (prefix, flat) in [("m", Some(&g.m)), ("v", Some(&g.v)), ("ema", g.filter.as_ref().and_then(|f| f.ema.as_ref()))] {
+                for (prefix, flat) in [
+                    ("m", Some(&g.m)),
+                    ("v", Some(&g.v)),
+                    ("ema", g.filter.as_ref().and_then(|f| f.ema.as_ref())),
+                ] {
                     let Some(flat) = flat else { continue };
                     for (name, mut view) in g.views(flat) {
                         let key = format!("{prefix}.{name}");
-                        let src = by_name.get(key.as_str()).ok_or_else(|| GrokError::Invalid(format!("optimizer state lacks `{key}`")))?;
+                        let src = by_name.get(key.as_str()).ok_or_else(|| {
+                            GrokError::Invalid(format!("optimizer state lacks `{key}`"))
+                        })?;
                         if src.size() != view.size() {
-                            return Err(GrokError::Invalid(format!("optimizer state `{key}` has shape {:?}, expected {:?}", src.size(), view.size())));
+                            return Err(GrokError::Invalid(format!(
+                                "optimizer state `{key}` has shape {:?}, expected {:?}",
+                                src.size(),
+                                view.size()
+                            )));
                         }
                         view.f_copy_(src)?;
                     }

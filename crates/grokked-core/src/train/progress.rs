@@ -30,18 +30,31 @@ impl Default for ProgressBarObserver {
 impl ProgressBarObserver {
     /// A bar on stderr (hidden when stderr is not a terminal, where evaluations print as lines).
     pub fn new() -> Self {
-        ProgressBarObserver { bar: ProgressBar::new(0), last_acc: String::new(), print_evals: true }
+        ProgressBarObserver {
+            bar: ProgressBar::new(0),
+            last_acc: String::new(),
+            print_evals: true,
+        }
     }
 
     /// A bar that draws nothing (tests).
     pub fn hidden() -> Self {
-        ProgressBarObserver { bar: ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden()), last_acc: String::new(), print_evals: false }
+        ProgressBarObserver {
+            bar: ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden()),
+            last_acc: String::new(),
+            print_evals: false,
+        }
     }
 }
 
 /// "id 95.3% ood 0.0% ..." for a metrics row.
 pub fn format_accuracies(splits: &[Split], row: &MetricsRow) -> String {
-    splits.iter().zip(&row.acc).map(|(s, a)| format!("{} {:.1}%", s.name(), 100.0 * a)).collect::<Vec<_>>().join("  ")
+    splits
+        .iter()
+        .zip(&row.acc)
+        .map(|(s, a)| format!("{} {:.1}%", s.name(), 100.0 * a))
+        .collect::<Vec<_>>()
+        .join("  ")
 }
 
 impl TrainObserver for ProgressBarObserver {
@@ -49,21 +62,26 @@ impl TrainObserver for ProgressBarObserver {
         self.bar.set_length(max_steps);
         self.bar.set_position(start);
         self.bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} steps {per_sec} eta {eta} | {msg}").expect("valid template"),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} steps {per_sec} eta {eta} | {msg}")
+                .expect("valid template"),
         );
     }
 
     fn on_step(&mut self, step: u64, loss: f64) {
         self.bar.set_position(step);
         if step % 10 == 0 {
-            self.bar.set_message(format!("loss {loss:.4} | {}", self.last_acc));
+            self.bar
+                .set_message(format!("loss {loss:.4} | {}", self.last_acc));
         }
     }
 
     fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
         self.last_acc = format_accuracies(splits, row);
         if self.print_evals {
-            let line = format!("step {:>7}  loss {:.4}  {}", row.step, row.train_loss, self.last_acc);
+            let line = format!(
+                "step {:>7}  loss {:.4}  {}",
+                row.step, row.train_loss, self.last_acc
+            );
             if self.bar.is_hidden() {
                 eprintln!("{line}");
             } else {

@@ -56,8 +56,14 @@ pub fn resolve_device(name: &str) -> Result<Device> {
         "auto" => Ok(Device::cuda_if_available()),
         "cpu" => Ok(Device::Cpu),
         "cuda" if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
-        "cuda" => Err(GrokError::config("train.device", "cuda requested but no CUDA device is available")),
-        other => Err(GrokError::config("train.device", format!("unknown device `{other}`"))),
+        "cuda" => Err(GrokError::config(
+            "train.device",
+            "cuda requested but no CUDA device is available",
+        )),
+        other => Err(GrokError::config(
+            "train.device",
+            format!("unknown device `{other}`"),
+        )),
     }
 }
 
@@ -89,7 +95,10 @@ pub struct Trainer {
 
 impl std::fmt::Debug for Trainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Trainer").field("run_dir", &self.run_dir).field("step", &self.step).finish_non_exhaustive()
+        f.debug_struct("Trainer")
+            .field("run_dir", &self.run_dir)
+            .field("step", &self.step)
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,11 +118,18 @@ impl Trainer {
         let cfg = RunConfig::from_file(&run_dir.join(CONFIG_FILE))?;
         let data = folder::load(&run_dir.join(DATA_DIR))?;
         let mut t = Self::build(cfg, run_dir, data)?;
-        let (step, dir) = latest_checkpoint(run_dir)?
-            .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoint to resume from", run_dir.display())))?;
+        let (step, dir) = latest_checkpoint(run_dir)?.ok_or_else(|| {
+            GrokError::Invalid(format!(
+                "{}: no checkpoint to resume from",
+                run_dir.display()
+            ))
+        })?;
         let (state, metrics) = load_checkpoint(&dir, &mut t.model, &mut t.optim)?;
         if state.step != step {
-            return Err(GrokError::format(&dir, format!("trainer_state.json says step {}", state.step)));
+            return Err(GrokError::format(
+                &dir,
+                format!("trainer_state.json says step {}", state.step),
+            ));
         }
         t.step = step;
         t.metrics = metrics;
@@ -126,16 +142,30 @@ impl Trainer {
         let tokenizer = TaskTokenizer::new(&data.vocab)?;
         let train_enc = encode(&tokenizer, data.split(Split::Train))?;
         if train_enc.rows == 0 {
-            return Err(GrokError::Invalid("the task has no training examples".into()));
+            return Err(GrokError::Invalid(
+                "the task has no training examples".into(),
+            ));
         }
         let evals = eval_sets(&data, &tokenizer, device)?;
-        let width = evals.iter().map(|e| e.ids.size()[1] as usize).fold(train_enc.width, usize::max);
+        let width = evals
+            .iter()
+            .map(|e| e.ids.size()[1] as usize)
+            .fold(train_enc.width, usize::max);
         let t = &cfg.train;
         tch::manual_seed(t.seed as i64);
-        let model = GptModel::new(cfg.gpt_config(tokenizer.vocab_size() as i64, width as i64), device)?;
+        let model = GptModel::new(
+            cfg.gpt_config(tokenizer.vocab_size() as i64, width as i64),
+            device,
+        )?;
         let optim = AdamW::new(
             &model.vs,
-            AdamWConfig { betas: t.betas, eps: t.eps, weight_decay: t.weight_decay, grad_clip: t.grad_clip, grokfast: t.grokfast },
+            AdamWConfig {
+                betas: t.betas,
+                eps: t.eps,
+                weight_decay: t.weight_decay,
+                grad_clip: t.grad_clip,
+                grokfast: t.grokfast,
+            },
         )?;
         let (train_ids, train_targets) = tensors_of(&train_enc, device);
         let order = BatchOrder::new(train_enc.rows, t.batch_size, t.seed);
@@ -158,6 +188,16 @@ impl Trainer {
         })
     }
 
+    /// The encoded training split: ids `[n, W]` and next-token targets `[n, W-1]`.
+    pub fn train_tensors(&self) -> (&Tensor, &Tensor) {
+        (&self.train_ids, &self.train_targets)
+    }
+
+    /// The encoded evaluation splits.
+    pub fn eval_sets(&self) -> &[EvalSet] {
+        &self.evals
+    }
+
     /// The learning rate of the next step.
     pub fn lr(&self) -> f64 {
         let t = &self.cfg.train;
@@ -175,7 +215,11 @@ impl Trainer {
             // Dropout masks follow from (seed, step), so a resumed run draws the same ones.
             tch::manual_seed(self.cfg.train.seed.wrapping_add(self.step + 1) as i64);
         }
-        let logits = self.model.gpt.forward(&ids, true)?;
+        let kind =
+            (self.cfg.train.bf16 && self.model.device().is_cuda()).then_some(tch::Kind::BFloat16);
+        let logits = crate::model::precision::with_compute_kind(kind, || {
+            self.model.gpt.forward(&ids, true)
+        })?;
         let loss = answer_loss(&logits, &targets);
         let value = loss.double_value(&[]);
         if !value.is_finite() {
@@ -201,9 +245,18 @@ impl Trainer {
     }
 
     fn record(&mut self, observer: &mut dyn TrainObserver) -> Result<()> {
-        let train_loss = if self.loss_count == 0 { f64::NAN } else { self.loss_sum / self.loss_count as f64 };
+        let train_loss = if self.loss_count == 0 {
+            f64::NAN
+        } else {
+            self.loss_sum / self.loss_count as f64
+        };
         let t = &self.cfg.train;
-        let row = MetricsRow { step: self.step, train_loss, lr: learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step), acc: self.evaluate()? };
+        let row = MetricsRow {
+            step: self.step,
+            train_loss,
+            lr: learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step),
+            acc: self.evaluate()?,
+        };
         self.loss_sum = 0.0;
         self.loss_count = 0;
         observer.on_eval(&self.metrics.splits, &row);
@@ -213,12 +266,25 @@ impl Trainer {
 
     /// Writes a checkpoint of the current step.
     pub fn checkpoint(&self) -> Result<PathBuf> {
-        let state = TrainerState { step: self.step, seed: self.cfg.train.seed };
-        save_checkpoint(&self.run_dir, &self.model, &self.optim, &self.tokenizer, &self.metrics, &state)
+        let state = TrainerState {
+            step: self.step,
+            seed: self.cfg.train.seed,
+        };
+        save_checkpoint(
+            &self.run_dir,
+            &self.model,
+            &self.optim,
+            &self.tokenizer,
+            &self.metrics,
+            &state,
+        )
     }
 
     fn id_accuracy(&self) -> Option<f64> {
-        self.metrics.series(Split::TestInferredId).last().map(|(_, a)| *a)
+        self.metrics
+            .series(Split::TestInferredId)
+            .last()
+            .map(|(_, a)| *a)
     }
 
     /// Trains to `max_steps` (or the early-stop accuracy), evaluating and checkpointing on
@@ -239,8 +305,16 @@ impl Trainer {
             if eval.hits(self.step) || last {
                 self.record(observer)?;
             }
-            let stop = self.cfg.train.stop_at_id_accuracy.is_some_and(|th| self.id_accuracy().is_some_and(|a| a >= th))
-                && self.metrics.rows.last().is_some_and(|r| r.step == self.step);
+            let stop = self
+                .cfg
+                .train
+                .stop_at_id_accuracy
+                .is_some_and(|th| self.id_accuracy().is_some_and(|a| a >= th))
+                && self
+                    .metrics
+                    .rows
+                    .last()
+                    .is_some_and(|r| r.step == self.step);
             if ckpt.hits(self.step) || last || stop {
                 let dir = self.checkpoint()?;
                 observer.on_checkpoint(self.step, &dir);
@@ -249,7 +323,10 @@ impl Trainer {
                 break;
             }
         }
-        crate::viz::charts::grokking_curve(&self.metrics, &self.run_dir.join("plots").join("grokking"))?;
+        crate::viz::charts::grokking_curve(
+            &self.metrics,
+            &self.run_dir.join("plots").join("grokking"),
+        )?;
         let summary = self.metrics.summary();
         observer.on_finish(&summary);
         Ok(summary)

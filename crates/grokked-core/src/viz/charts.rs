@@ -33,7 +33,11 @@ const PALETTE: [RGBColor; 6] = [
 /// Chart size in pixels.
 pub const SIZE: (u32, u32) = (900, 540);
 
-fn draw_curve<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, log: &MetricsLog, title: &str) -> std::result::Result<(), String> {
+fn draw_curve<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    log: &MetricsLog,
+    title: &str,
+) -> std::result::Result<(), String> {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
     root.fill(&WHITE).map_err(e)?;
     let max_step = log.rows.iter().map(|r| r.step).max().unwrap_or(1).max(10) as f64;
@@ -52,12 +56,19 @@ fn draw_curve<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, log: &MetricsLog
         .map_err(e)?;
     for (i, split) in log.splits.iter().enumerate() {
         let color = PALETTE[i % PALETTE.len()];
-        let points: Vec<(f64, f64)> = log.series(*split).into_iter().filter(|(_, a)| a.is_finite()).map(|(s, a)| ((s as f64).max(1.0), a)).collect();
+        let points: Vec<(f64, f64)> = log
+            .series(*split)
+            .into_iter()
+            .filter(|(_, a)| a.is_finite())
+            .map(|(s, a)| ((s as f64).max(1.0), a))
+            .collect();
         chart
             .draw_series(LineSeries::new(points, color.stroke_width(2)))
             .map_err(e)?
             .label(split.name())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()
@@ -77,7 +88,13 @@ pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
     }
     let title = "Accuracy per split: memorisation, then grokking";
     let png = stem.with_extension("png");
-    draw_curve(BitMapBackend::new(&png, SIZE).into_drawing_area(), log, title).map_err(|m| GrokError::format(&png, m))?;
+    draw_curve(
+        BitMapBackend::new(&png, SIZE).into_drawing_area(),
+        log,
+        title,
+    )
+    .map_err(|m| GrokError::format(&png, m))?;
     let svg = stem.with_extension("svg");
-    draw_curve(SVGBackend::new(&svg, SIZE).into_drawing_area(), log, title).map_err(|m| GrokError::format(&svg, m))
+    draw_curve(SVGBackend::new(&svg, SIZE).into_drawing_area(), log, title)
+        .map_err(|m| GrokError::format(&svg, m))
 }

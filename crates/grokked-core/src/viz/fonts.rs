@@ -29,15 +29,24 @@ fn find_and_register() -> std::result::Result<PathBuf, String> {
         .into_iter()
         .chain(CANDIDATES.iter().map(PathBuf::from))
         .find(|p| p.is_file())
-        .ok_or_else(|| "no TrueType font found for charts: set GROKKED_FONT to a .ttf file".to_string())?;
-    let bytes: &'static [u8] = Box::leak(std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?.into_boxed_slice());
+        .ok_or_else(|| {
+            "no TrueType font found for charts: set GROKKED_FONT to a .ttf file".to_string()
+        })?;
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .into_boxed_slice(),
+    );
     for style in [FontStyle::Normal, FontStyle::Bold] {
-        plotters::style::register_font("sans-serif", style, bytes).map_err(|_| format!("{}: not a usable font", path.display()))?;
+        plotters::style::register_font("sans-serif", style, bytes)
+            .map_err(|_| format!("{}: not a usable font", path.display()))?;
     }
     Ok(path)
 }
 
 /// Registers the chart font (once) and returns its file.
 pub fn ensure_font() -> Result<PathBuf> {
-    FONT.get_or_init(find_and_register).clone().map_err(GrokError::Invalid)
+    FONT.get_or_init(find_and_register)
+        .clone()
+        .map_err(GrokError::Invalid)
 }

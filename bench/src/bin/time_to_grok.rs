@@ -1,0 +1,65 @@
+//! Steps (and wall time) until ID test accuracy reaches 95% on composition-small: this trainer,
+//! this trainer with Grokfast (alpha 0.98, lambda 2), and the Python peer, with equal init and
+//! hyperparameters. Long (minutes per run on 2 cores): a benchmark, never a test.
+//!
+//! Run: `scripts/bench.sh time_to_grok [CONFIG] [MAX_STEPS]`.
+
+use grokked_bench::{root, run_peer, timed};
+use grokked_core::train::{trainer::Silent, RunConfig, Trainer};
+
+fn ours(cfg: &RunConfig, dir: &std::path::Path) -> anyhow::Result<(Option<u64>, f64, Trainer)> {
+    let mut t = Trainer::new(cfg.clone(), dir)?;
+    let (secs, summary) = timed(|| t.run(&mut Silent));
+    Ok((summary?.id_95_at, secs, t))
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let config = args
+        .get(1)
+        .map(Into::into)
+        .unwrap_or_else(|| root().join("datasets/configs/composition-small.toml"));
+    let max_steps: u64 = args
+        .get(2)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(10_000);
+    let mut cfg = RunConfig::from_file(&config)?;
+    cfg.set(&format!("max_steps={max_steps}"))?;
+    cfg.set("stop_at_id_accuracy=0.95")?;
+    cfg.set("train.eval={ dense_every = 250, dense_until = 0, sparse_every = 250 }")?;
+    cfg.set("train.checkpoint={ dense_every = 0, dense_until = 0, sparse_every = 0 }")?;
+    let base = std::env::temp_dir().join(format!("grokked-grok-{}", std::process::id()));
+    let (plain_steps, plain_s, trainer) = ours(&cfg, &base.join("plain"))?;
+    let mut fast = cfg.clone();
+    fast.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }")?;
+    let (fast_steps, fast_s, _) = ours(&fast, &base.join("grokfast"))?;
+    let peer = run_peer(&trainer, &base, max_steps, 250, 0.95, "cpu")?;
+    let peer_steps = peer.curve.iter().find(|(_, a)| *a >= 0.95).map(|(s, _)| *s);
+    let show = |s: Option<u64>| s.map_or(format!(">{max_steps}"), |s| s.to_string());
+    println!(
+        "steps to ID test accuracy >= 95% (evaluated every 250 steps), {}",
+        config.display()
+    );
+    println!(
+        "grokked:             {:>8} steps  {plain_s:7.1}s",
+        show(plain_steps)
+    );
+    println!(
+        "grokked + Grokfast:  {:>8} steps  {fast_s:7.1}s",
+        show(fast_steps)
+    );
+    println!(
+        "HF + PyTorch peer:   {:>8} steps  {:7.1}s",
+        show(peer_steps),
+        peer.seconds
+    );
+    if let (Some(p), Some(f)) = (plain_steps, fast_steps) {
+        println!(
+            "Grokfast speed-up: {:.2}x fewer steps (goal >= 3x)",
+            p as f64 / f as f64
+        );
+    }
+    std::fs::remove_dir_all(&base)?;
+    Ok(())
+}
