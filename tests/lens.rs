@@ -285,3 +285,47 @@ fn gauss_legendre_beats_riemann_and_linear_ig_is_exact() {
         assert!((attr - (&x - &b) * &w).abs().max().double_value(&[]) < 1e-6);
     }
 }
+
+#[test]
+fn analysis_report_writes_tables_and_plots_for_a_run() {
+    use grokked::lens::report::{analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions};
+    use grokked::train::trainer::Silent;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = RunConfig::from_toml_str(
+        "name = \"t\"\n[data]\ntask = \"composition\"\nentities = 20\nrelations = 4\nout_degree = 2\nphi = 2.0\n\
+         [model]\nn_layer = 2\nn_embd = 16\nn_head = 2\n[train]\nlr = 3e-3\nbatch_size = 32\nwarmup_steps = 0\nmax_steps = 20\ndevice = \"cpu\"\n\
+         eval = { dense_every = 10, dense_until = 20, sparse_every = 10 }\ncheckpoint = { dense_every = 10, dense_until = 20, sparse_every = 10 }",
+    )
+    .unwrap();
+    cfg.set("dropout=0.0").unwrap();
+    Trainer::new(cfg, dir.path())
+        .unwrap()
+        .run(&mut Silent)
+        .unwrap();
+    let opts = AnalyzeOptions {
+        examples: 12,
+        ..Default::default()
+    };
+    let report = analyze_checkpoint(dir.path(), None, &opts).unwrap();
+    assert_eq!(report.step, 20);
+    assert_eq!(report.lens.unwrap().height(), 3 * 2);
+    assert!(report.ig.unwrap().delta.abs() < 0.05);
+    for f in [
+        "logit_lens.parquet",
+        "logit_lens.png",
+        "causal_trace.svg",
+        "attention.png",
+        "integrated_gradients.png",
+    ] {
+        assert!(report.dir.join(f).is_file(), "{f}");
+    }
+    let across = lens_across_checkpoints(dir.path(), &opts).unwrap();
+    assert_eq!(across.height(), 3 * 3 * 2);
+    let err = analyze_checkpoint(dir.path(), Some(15), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("step 15") && err.contains("0, 10, 20"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! The `grokked` command: thin clap subcommands over the library crates.
 
+mod analyze;
 mod data;
 mod generate;
 mod train;
@@ -22,6 +23,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Evaluate a run's checkpoint on every split.
     Eval(train::EvalArgs),
+    /// Logit lens, causal tracing, attention and integrated gradients of a composition run.
+    Analyze(analyze::AnalyzeArgs),
     /// Generate and inspect datasets.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -33,5 +36,6 @@ fn main() -> anyhow::Result<()> {
         Command::Data(cmd) => data::run(cmd),
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
+        Command::Analyze(args) => analyze::run(args),
     }
 }

@@ -126,6 +126,8 @@ pub struct CompositionProbe {
     pub b: i64,
     /// Second relation token.
     pub r2: i64,
+    /// Tail (answer) entity token.
+    pub t: i64,
 }
 
 /// Mean reciprocal rank and mean rank per layer of the bridge `b` at the r1 position and of `r2`

@@ -10,6 +10,8 @@
 
 pub mod attention;
 pub mod cache;
+pub mod composition;
 pub mod integrated_gradients;
 pub mod logit_lens;
 pub mod patching;
+pub mod report;

@@ -14,7 +14,7 @@
 //! assert!(stem.with_extension("png").is_file() && stem.with_extension("svg").is_file());
 //! ```
 
-use crate::error::{GrokError, Result};
+use crate::error::Result;
 use crate::train::metrics::MetricsLog;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -33,68 +33,120 @@ const PALETTE: [RGBColor; 6] = [
 /// Chart size in pixels.
 pub const SIZE: (u32, u32) = (900, 540);
 
-fn draw_curve<DB: DrawingBackend>(
+/// Named (x, y) series for [`line_chart`].
+pub type Series = Vec<(String, Vec<(f64, f64)>)>;
+
+/// Axes and caption of a [`line_chart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineSpec {
+    /// Caption.
+    pub title: String,
+    /// x axis description.
+    pub x_desc: String,
+    /// y axis description.
+    pub y_desc: String,
+    /// Logarithmic x axis (values below 1 are drawn at 1).
+    pub log_x: bool,
+    /// y range.
+    pub y_range: (f64, f64),
+}
+
+fn draw_lines<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
-    log: &MetricsLog,
-    title: &str,
+    spec: &LineSpec,
+    series: &Series,
 ) -> std::result::Result<(), String> {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let max_step = log.rows.iter().map(|r| r.step).max().unwrap_or(1).max(10) as f64;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
+    let xs = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.0));
+    let x_max = xs.clone().fold(1.0f64, f64::max).max(2.0) * 1.05;
+    let x_min = if spec.log_x {
+        1.0
+    } else {
+        xs.fold(f64::INFINITY, f64::min).min(0.0)
+    };
+    let mut builder = ChartBuilder::on(&root);
+    builder
+        .caption(&spec.title, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(42)
-        .y_label_area_size(56)
-        .build_cartesian_2d((1f64..max_step * 1.05).log_scale(), 0f64..1.02)
-        .map_err(e)?;
-    chart
-        .configure_mesh()
-        .x_desc("optimization step (log scale)")
-        .y_desc("exact-match accuracy")
-        .draw()
-        .map_err(e)?;
-    for (i, split) in log.splits.iter().enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
-        let points: Vec<(f64, f64)> = log
-            .series(*split)
-            .into_iter()
-            .filter(|(_, a)| a.is_finite())
-            .map(|(s, a)| ((s as f64).max(1.0), a))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(points, color.stroke_width(2)))
-            .map_err(e)?
-            .label(split.name())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
+        .y_label_area_size(56);
+    let (y0, y1) = spec.y_range;
+    macro_rules! finish {
+        ($chart:expr, $xmap:expr) => {{
+            let mut chart = $chart.map_err(e)?;
+            chart
+                .configure_mesh()
+                .x_desc(spec.x_desc.as_str())
+                .y_desc(spec.y_desc.as_str())
+                .draw()
+                .map_err(e)?;
+            for (i, (name, pts)) in series.iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                let pts: Vec<(f64, f64)> = pts
+                    .iter()
+                    .filter(|(_, y)| y.is_finite())
+                    .map(|&(x, y)| ($xmap(x), y))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                    .map_err(e)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .draw()
+                .map_err(e)?;
+        }};
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(e)?;
+    if spec.log_x {
+        finish!(
+            builder.build_cartesian_2d((x_min..x_max).log_scale(), y0..y1),
+            |x: f64| x.max(1.0)
+        );
+    } else {
+        finish!(builder.build_cartesian_2d(x_min..x_max, y0..y1), |x: f64| x);
+    }
     root.present().map_err(e)
+}
+
+/// Writes `STEM.png` and `STEM.svg` of named line series.
+pub fn line_chart(spec: &LineSpec, series: &Series, stem: &Path) -> Result<()> {
+    super::heatmap::render(
+        stem,
+        SIZE,
+        |a| draw_lines(a, spec, series),
+        |a| draw_lines(a, spec, series),
+    )
 }
 
 /// Writes `STEM.png` and `STEM.svg` of a run's accuracy curves.
 pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
-    super::fonts::ensure_font()?;
-    if let Some(dir) = stem.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| GrokError::io(dir, e))?;
-    }
-    let title = "Accuracy per split: memorisation, then grokking";
-    let png = stem.with_extension("png");
-    draw_curve(
-        BitMapBackend::new(&png, SIZE).into_drawing_area(),
-        log,
-        title,
-    )
-    .map_err(|m| GrokError::format(&png, m))?;
-    let svg = stem.with_extension("svg");
-    draw_curve(SVGBackend::new(&svg, SIZE).into_drawing_area(), log, title)
-        .map_err(|m| GrokError::format(&svg, m))
+    let spec = LineSpec {
+        title: "Accuracy per split: memorisation, then grokking".into(),
+        x_desc: "optimization step (log scale)".into(),
+        y_desc: "exact-match accuracy".into(),
+        log_x: true,
+        y_range: (0.0, 1.02),
+    };
+    let series: Series = log
+        .splits
+        .iter()
+        .map(|s| {
+            (
+                s.name().to_string(),
+                log.series(*s)
+                    .into_iter()
+                    .map(|(x, y)| (x as f64, y))
+                    .collect(),
+            )
+        })
+        .collect();
+    line_chart(&spec, &series, stem)
 }

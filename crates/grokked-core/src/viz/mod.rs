@@ -6,3 +6,4 @@
 
 pub mod charts;
 pub mod fonts;
+pub mod heatmap;

@@ -1,0 +1,167 @@
+//! Heatmaps (logit lens, causal tracing, attention) and bar charts (attributions), as PNG and SVG.
+//!
+//! ```
+//! use grokked_core::viz::heatmap::{bars, heatmap, Heatmap};
+//! let dir = tempfile::tempdir().unwrap();
+//! let h = Heatmap {
+//!     title: "demo".into(),
+//!     rows: vec!["layer 0".into(), "layer 1".into()],
+//!     cols: vec!["h".into(), "r1".into()],
+//!     values: vec![vec![0.1, 0.9], vec![0.5, 0.2]],
+//!     range: (0.0, 1.0),
+//! };
+//! heatmap(&h, &dir.path().join("h")).unwrap();
+//! bars("attributions", &["<e_1>".into(), "<r_2>".into()], &[0.7, -0.2], &dir.path().join("b")).unwrap();
+//! assert!(dir.path().join("h.svg").is_file() && dir.path().join("b.png").is_file());
+//! ```
+
+use crate::error::{GrokError, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// A matrix with labels; row 0 is drawn at the bottom.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Heatmap {
+    /// Caption.
+    pub title: String,
+    /// Row labels (y axis).
+    pub rows: Vec<String>,
+    /// Column labels (x axis).
+    pub cols: Vec<String>,
+    /// `values[row][col]`.
+    pub values: Vec<Vec<f64>>,
+    /// The value range the colour scale spans.
+    pub range: (f64, f64),
+}
+
+type DrawResult = std::result::Result<(), String>;
+
+fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -> DrawResult {
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let (nr, nc) = (h.rows.len(), h.cols.len());
+    let mut chart = ChartBuilder::on(&root)
+        .caption(&h.title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0..nc, 0..nr)
+        .map_err(e)?;
+    let (rows, cols) = (h.rows.clone(), h.cols.clone());
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(nc)
+        .y_labels(nr)
+        .x_label_formatter(&|c| cols.get(*c).cloned().unwrap_or_default())
+        .y_label_formatter(&|r| rows.get(*r).cloned().unwrap_or_default())
+        .draw()
+        .map_err(e)?;
+    let (lo, hi) = h.range;
+    chart
+        .draw_series(h.values.iter().enumerate().flat_map(|(r, row)| {
+            row.iter().enumerate().map(move |(c, v)| {
+                let color =
+                    ViridisRGB::get_color_normalized(if v.is_finite() { *v } else { lo }, lo, hi);
+                Rectangle::new([(c, r), (c + 1, r + 1)], color.filled())
+            })
+        }))
+        .map_err(e)?;
+    chart
+        .draw_series(h.values.iter().enumerate().flat_map(|(r, row)| {
+            row.iter().enumerate().map(move |(c, v)| {
+                let shade = if (v - lo) / (hi - lo).max(1e-12) > 0.6 {
+                    BLACK
+                } else {
+                    WHITE
+                };
+                Text::new(
+                    format!("{v:.2}"),
+                    (c, r),
+                    ("sans-serif", 13).into_font().color(&shade),
+                )
+            })
+        }))
+        .map_err(e)?;
+    root.present().map_err(e)
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    values: &[f64],
+) -> DrawResult {
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let lo = values.iter().copied().fold(0.0f64, f64::min);
+    let hi = values.iter().copied().fold(0.0f64, f64::max);
+    let pad = ((hi - lo) * 0.1).max(1e-6);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0..labels.len(), (lo - pad)..(hi + pad))
+        .map_err(e)?;
+    let names = labels.to_vec();
+    chart
+        .configure_mesh()
+        .x_labels(labels.len())
+        .x_label_formatter(&|i| names.get(*i).cloned().unwrap_or_default())
+        .y_desc("attribution")
+        .draw()
+        .map_err(e)?;
+    chart
+        .draw_series(values.iter().enumerate().map(|(i, v)| {
+            let color = if *v >= 0.0 {
+                RGBColor(31, 119, 180)
+            } else {
+                RGBColor(214, 39, 40)
+            };
+            Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())
+        }))
+        .map_err(e)?;
+    root.present().map_err(e)
+}
+
+/// Draws a chart onto a PNG and an SVG of `size` at `STEM.png` / `STEM.svg` (one closure per
+/// backend, since plotters' backends are distinct types).
+pub fn render(
+    stem: &Path,
+    size: (u32, u32),
+    png: impl Fn(DrawingArea<BitMapBackend, Shift>) -> DrawResult,
+    svg: impl Fn(DrawingArea<SVGBackend, Shift>) -> DrawResult,
+) -> Result<()> {
+    super::fonts::ensure_font()?;
+    if let Some(dir) = stem.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| GrokError::io(dir, e))?;
+    }
+    let png_path = stem.with_extension("png");
+    png(BitMapBackend::new(&png_path, size).into_drawing_area())
+        .map_err(|m| GrokError::format(&png_path, m))?;
+    let svg_path = stem.with_extension("svg");
+    svg(SVGBackend::new(&svg_path, size).into_drawing_area())
+        .map_err(|m| GrokError::format(&svg_path, m))
+}
+
+/// Writes a heatmap as `STEM.png` and `STEM.svg`.
+pub fn heatmap(h: &Heatmap, stem: &Path) -> Result<()> {
+    let size = (
+        160 + 90 * h.cols.len().max(3) as u32,
+        120 + 36 * h.rows.len().max(3) as u32,
+    );
+    render(stem, size, |a| draw_heatmap(a, h), |a| draw_heatmap(a, h))
+}
+
+/// Writes a bar chart as `STEM.png` and `STEM.svg`.
+pub fn bars(title: &str, labels: &[String], values: &[f64], stem: &Path) -> Result<()> {
+    let size = (200 + 90 * labels.len().max(3) as u32, 420);
+    render(
+        stem,
+        size,
+        |a| draw_bars(a, title, labels, values),
+        |a| draw_bars(a, title, labels, values),
+    )
+}
