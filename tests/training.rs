@@ -260,7 +260,7 @@ fn exact_match_equals_greedy_generation_on_hand_made_cases() {
         let prompt = enc.input(i).to_vec();
         let out = generate(
             &model.gpt,
-            &[prompt.clone()],
+            std::slice::from_ref(&prompt),
             &GenerateOpts::greedy(enc.len[i]),
         )
         .unwrap();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 #[derive(Subcommand)]
 pub enum DataCommand {
     /// Generate a task into a folder (examples.parquet, tokenizer.json, vocab.json, task.json).
-    Gen(GenArgs),
+    Gen(Box<GenArgs>),
     /// Print the counts of a task folder, an official-format folder, or a reasoning CSV
     /// (validating it; exits non-zero on bad input).
     Stats {
@@ -178,7 +178,7 @@ fn stats(path: &Path) -> anyhow::Result<()> {
 /// Runs a `data` subcommand.
 pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
     match cmd {
-        DataCommand::Gen(args) => gen(args),
+        DataCommand::Gen(args) => gen(*args),
         DataCommand::Stats { path } => stats(&path),
     }
 }

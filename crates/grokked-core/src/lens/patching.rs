@@ -44,7 +44,7 @@ pub fn patched_logits(
         let mut t = t.copy();
         match position {
             Some(p) => {
-                let _ = t.narrow(1, p, 1).copy_(&src.narrow(1, p, 1));
+                t.narrow(1, p, 1).copy_(&src.narrow(1, p, 1));
             }
             None => t = src.shallow_clone(),
         }
@@ -103,7 +103,7 @@ pub fn patch_head_sweep(
             let src = cache[&site].narrow(1, head, 1);
             let hook: HookFn = Box::new(move |_, t| {
                 let t = t.copy();
-                let _ = t.narrow(1, head, 1).copy_(&src);
+                t.narrow(1, head, 1).copy_(&src);
                 Ok(t)
             });
             let logits = run_with_hooks(gpt, base, vec![(site, hook)])?;

@@ -217,7 +217,7 @@ impl RunConfig {
         if t.batch_size == 0 || t.eval_batch_size == 0 {
             return Err(GrokError::config("train.batch_size", "must be positive"));
         }
-        if !(t.lr > 0.0) {
+        if t.lr.is_nan() || t.lr <= 0.0 {
             return Err(GrokError::config(
                 "train.lr",
                 format!("must be positive, got {}", t.lr),
@@ -284,7 +284,7 @@ impl RunConfig {
                 .ok_or_else(|| GrokError::config(key, format!("no section `{p}`")))?;
         }
         // Optional tables (e.g. train.grokfast) may be created; plain fields must exist.
-        if !table.contains_key(last) && !(value.is_table() || parents.len() > 1) {
+        if !(table.contains_key(last) || value.is_table() || parents.len() > 1) {
             return Err(GrokError::config(key, "no such setting"));
         }
         table.insert(last.clone(), value);

@@ -94,8 +94,9 @@ pub fn exact_match(gpt: &Gpt, ids: &Tensor, targets: &Tensor, batch: usize) -> R
     tch::no_grad(|| -> Result<()> {
         for start in (0..n).step_by(batch.max(1)) {
             let len = (n - start).min(batch as i64);
-            let logits = gpt.forward(&ids.narrow(0, start, len), false)?;
-            let pred = logits.narrow(1, 0, w - 1).argmax(-1, false);
+            // The last token predicts nothing, so the model reads only the first W-1.
+            let logits = gpt.forward(&ids.narrow(0, start, len).narrow(1, 0, w - 1), false)?;
+            let pred = logits.argmax(-1, false);
             let t = targets.narrow(0, start, len);
             let ok = pred
                 .eq_tensor(&t)
@@ -108,13 +109,13 @@ pub fn exact_match(gpt: &Gpt, ids: &Tensor, targets: &Tensor, batch: usize) -> R
     Ok(correct as f64 / n as f64)
 }
 
-/// The mean next-token loss over target tokens (teacher forced).
+/// The mean next-token loss over target tokens (teacher forced), from the logits of the inputs
+/// `ids[:, :W-1]` (`[batch, W-1, vocab]`) and the targets `[batch, W-1]`.
 pub fn answer_loss(logits: &Tensor, targets: &Tensor) -> Tensor {
-    let (b, w, v) = logits.size3().expect("logits are [batch, seq, vocab]");
-    let _ = b;
+    let v = logits.size()[2];
     logits
-        .narrow(1, 0, w - 1)
         .reshape([-1, v])
+        .to_kind(Kind::Float)
         .cross_entropy_loss::<Tensor>(
             &targets.reshape([-1]),
             None,

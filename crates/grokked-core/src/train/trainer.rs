@@ -217,8 +217,10 @@ impl Trainer {
         }
         let kind =
             (self.cfg.train.bf16 && self.model.device().is_cuda()).then_some(tch::Kind::BFloat16);
+        // The last token of a row predicts nothing: the model reads only the first W-1 tokens.
+        let inputs = ids.narrow(1, 0, ids.size()[1] - 1);
         let logits = crate::model::precision::with_compute_kind(kind, || {
-            self.model.gpt.forward(&ids, true)
+            self.model.gpt.forward(&inputs, true)
         })?;
         let loss = answer_loss(&logits, &targets);
         let value = loss.double_value(&[]);
