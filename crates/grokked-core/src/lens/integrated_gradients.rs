@@ -8,7 +8,7 @@
 //! use tch::{Kind, Tensor};
 //! // f(x) = sum(w * x) is linear: IG is exactly (x - baseline) * w.
 //! let w = Tensor::from_slice(&[1.0f32, -2.0, 3.0]).view([1, 3]);
-//! let f = |inp: &Tensor| Ok((inp * &w).sum_dim_intlist(&[1i64, 2][..], false, Kind::Float));
+//! let f = |inp: &Tensor| Ok((inp * &w).sum_dim_intlist(&[1i64][..], false, Kind::Float));
 //! let x = Tensor::from_slice(&[0.5f32, 1.0, -1.0]).view([1, 3]);
 //! let base = x.zeros_like();
 //! let (attr, delta) = integrate(&f, &x, &base, &IgOptions { n_steps: 4, method: Method::GaussLegendre, internal_batch_size: 2 }).unwrap();
