@@ -5,5 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$GROKKED_ROOT"
 cargo fmt --all -- --check
+# The plugin libraries the tests load (cargo test builds no cdylib on its own).
+cargo build -p shared-depth -p fact-memory -p fixture-panicking -p fixture-wrong-abi
 cargo test --workspace --all-targets
 cargo test --workspace --doc

@@ -11,6 +11,7 @@
 pub use grokked_core as core;
 pub use grokked_core::{error, lens, model, train, viz};
 pub use grokked_data as data;
+pub use grokked_plugin as plugin;
 pub use polars;
 pub use tch;
 

@@ -3,6 +3,7 @@
 mod analyze;
 mod data;
 mod generate;
+mod plugin;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,9 @@ enum Command {
     Eval(train::EvalArgs),
     /// Logit lens, causal tracing, attention and integrated gradients of a composition run.
     Analyze(analyze::AnalyzeArgs),
+    /// Inspect reasoning-module plugins.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Generate and inspect datasets.
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -37,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Plugin(cmd) => plugin::run(cmd),
     }
 }

@@ -66,6 +66,9 @@ pub enum GrokError {
     /// The dataset crate reported an error.
     #[error("{0}")]
     Data(String),
+    /// A plugin could not be loaded or failed.
+    #[error("{0}")]
+    Plugin(#[from] grokked_plugin::host::PluginError),
     /// A libtorch operation failed.
     #[error("libtorch: {0}")]
     Torch(#[from] tch::TchError),

@@ -20,8 +20,10 @@ use tch::{Kind, Tensor};
 /// The attention probabilities of every layer, `[batch, n_head, query, key]` each.
 pub fn attention_patterns(gpt: &Gpt, ids: &Tensor) -> Result<Vec<Tensor>> {
     let (_, mut cache) = run_with_cache(gpt, ids, |s| matches!(s, HookSite::AttnPattern(_)))?;
-    Ok((0..gpt.blocks.len())
-        .map(|l| {
+    Ok(gpt
+        .layer_ids
+        .iter()
+        .map(|&l| {
             cache
                 .remove(&HookSite::AttnPattern(l))
                 .expect("pattern cached")

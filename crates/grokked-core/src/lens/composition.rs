@@ -14,7 +14,7 @@
 use crate::error::{GrokError, Result};
 
 use crate::lens::logit_lens::CompositionProbe;
-use crate::lens::patching::{patched_logits, resid_site, top1_change_rate};
+use crate::lens::patching::{patched_logits, top1_change_rate};
 use crate::model::Gpt;
 use grokked_data::tokenizer::TaskTokenizer;
 use grokked_data::{vocab, FactKind, Split, TaskData};
@@ -127,8 +127,7 @@ pub fn causal_trace(
         let (_, cache) = crate::lens::cache::run_with_cache(gpt, &corrupt, |s| {
             s.kind() == "embed" || s.kind() == "resid_post"
         })?;
-        for layer in 0..=gpt.blocks.len() {
-            let site = resid_site(layer);
+        for (layer, &site) in gpt.resid_sites().iter().enumerate() {
             let patched = patched_logits(gpt, &base, site, Some(p), &cache[&site])?;
             layers.push(layer as i64);
             positions.push(p);

@@ -30,20 +30,16 @@ pub struct LensQuery {
     pub token: i64,
 }
 
-/// The residual stream at every layer: `[n_layer + 1]` tensors `[batch, seq, n_embd]`.
+/// The residual stream at [`Gpt::resid_sites`]: the embeddings and each block's output.
 pub fn residual_stack(gpt: &Gpt, ids: &Tensor) -> Result<Vec<Tensor>> {
     let (_, mut cache) = run_with_cache(gpt, ids, |s| {
         matches!(s, HookSite::Embed | HookSite::ResidPost(_))
     })?;
-    let mut out = vec![cache.remove(&HookSite::Embed).expect("embed cached")];
-    for l in 0..gpt.blocks.len() {
-        out.push(
-            cache
-                .remove(&HookSite::ResidPost(l))
-                .expect("resid_post cached"),
-        );
-    }
-    Ok(out)
+    Ok(gpt
+        .resid_sites()
+        .iter()
+        .map(|s| cache.remove(s).expect("residual cached"))
+        .collect())
 }
 
 /// Rank (1 = top), probability and reciprocal rank of each query at each layer, as a DataFrame
@@ -160,7 +156,7 @@ pub fn composition_lens(gpt: &Gpt, probes: &[CompositionProbe]) -> Result<DataFr
         .map_err(pe)?
         .clone();
     let rank = df.column("rank").map_err(pe)?.f64().map_err(pe)?.clone();
-    let n_layers = gpt.blocks.len() + 1;
+    let n_layers = gpt.resid_sites().len();
     // sums[layer][measure] = (sum rr, sum rank, count)
     let mut sums = vec![[(0.0, 0.0, 0usize); 2]; n_layers];
     for i in 0..df.height() {

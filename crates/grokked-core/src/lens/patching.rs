@@ -68,14 +68,13 @@ pub fn patch_resid_sweep(
             source.size()
         )));
     }
-    let n_layer = gpt.blocks.len();
+    let sites = gpt.resid_sites();
     let (_, cache) = run_with_cache(gpt, source, |s| {
         matches!(s, HookSite::Embed | HookSite::ResidPost(_))
     })?;
     let t = base.size()[1];
     let (mut layers, mut positions, mut values) = (vec![], vec![], vec![]);
-    for layer in 0..=n_layer {
-        let site = resid_site(layer);
+    for (layer, &site) in sites.iter().enumerate() {
         for pos in 0..t {
             let logits = patched_logits(gpt, base, site, Some(pos), &cache[&site])?;
             layers.push(layer as i64);
@@ -97,7 +96,7 @@ pub fn patch_head_sweep(
     let (_, cache) = run_with_cache(gpt, source, |s| matches!(s, HookSite::Z(_)))?;
     let n_head = gpt.cfg.n_head;
     let (mut layers, mut heads, mut values) = (vec![], vec![], vec![]);
-    for layer in 0..gpt.blocks.len() {
+    for &layer in &gpt.layer_ids {
         let site = HookSite::Z(layer);
         for head in 0..n_head {
             let src = cache[&site].narrow(1, head, 1);

@@ -206,7 +206,7 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
     let device = resolve_device(&cfg.train.device)?;
     let (model, step) = load_model(run, step, device)?;
     let gpt = &model.gpt;
-    let n_layers = gpt.blocks.len() + 1;
+    let n_layers = gpt.resid_sites().len();
     let ps = probes(&data, &tok, opts.split, opts.examples)?;
     if ps.is_empty() {
         return Err(GrokError::Invalid(format!(

@@ -129,6 +129,13 @@ pub struct GptConfig {
     /// Initialisation scheme for fresh models (not a Hugging Face field).
     #[serde(default, skip_serializing_if = "is_default_init")]
     pub init: InitScheme,
+    /// A reasoning-module plugin in the model (not a Hugging Face field; HF tools ignore it).
+    #[serde(
+        default,
+        rename = "grokked_plugin",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub plugin: Option<grokked_plugin::host::PluginConfig>,
     /// Every other field of the file, kept so a round trip loses nothing.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -163,6 +170,7 @@ impl GptConfig {
             bos_token_id: None,
             eos_token_id: None,
             init: InitScheme::Gpt2,
+            plugin: None,
             extra,
         }
     }
@@ -252,6 +260,17 @@ impl GptConfig {
         }
         if self.layer_norm_epsilon <= 0.0 {
             return Err(GrokError::config("layer_norm_epsilon", "must be positive"));
+        }
+        if let Some(p) = &self.plugin {
+            if p.after_layer + p.replace > self.n_layer as usize {
+                return Err(GrokError::config(
+                    "grokked_plugin",
+                    format!(
+                        "after_layer {} + replace {} exceeds n_layer {}",
+                        p.after_layer, p.replace, self.n_layer
+                    ),
+                ));
+            }
         }
         self.activation().map(|_| ())
     }

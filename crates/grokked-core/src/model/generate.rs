@@ -190,6 +190,8 @@ pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<
     let mut out: Vec<Vec<i64>> = prompts.to_vec();
     let mut done: Vec<bool> = prompts.iter().map(|p| p.len() >= opts.max_length).collect();
     let mut cache = KvCache::new(gpt.blocks.len());
+    // A plugin sees whole sequences, so with one in place every step recomputes from the start.
+    let use_cache = opts.use_cache && gpt.plugin.is_none();
     let mut step_input = ids.shallow_clone();
     tch::no_grad(|| -> Result<()> {
         for _ in shortest..opts.max_length {
@@ -199,11 +201,11 @@ pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<
             let mut hook = NoHooks;
             let fwd = ForwardOpts {
                 attention_mask: Some(&mask),
-                cache: opts.use_cache.then_some(&mut cache),
+                cache: use_cache.then_some(&mut cache),
                 hook: &mut hook,
                 train: false,
             };
-            let input = if opts.use_cache { &step_input } else { &ids };
+            let input = if use_cache { &step_input } else { &ids };
             let logits = gpt.forward_with(input, fwd)?.select(1, -1);
             let next = next_tokens(&logits, opts.decoding, &mut rng)?;
             let mut fed = Vec::with_capacity(next.len());

@@ -31,8 +31,12 @@ pub struct Gpt {
     pub wte: nn::Embedding,
     /// Position embeddings `[n_positions, n_embd]`.
     pub wpe: nn::Embedding,
-    /// The blocks, bottom first.
+    /// The blocks, bottom first (those a plugin replaces are absent).
     pub blocks: Vec<Block>,
+    /// The layer index of each block (`blocks[i]` is layer `layer_ids[i]`).
+    pub layer_ids: Vec<usize>,
+    /// A reasoning-module plugin and its parameters, if configured.
+    pub plugin: Option<super::plugin_stage::PluginStage>,
     /// The final LayerNorm.
     pub ln_f: nn::LayerNorm,
     /// The untied LM head `[vocab_size, n_embd]`, when `tie_word_embeddings` is false.
@@ -93,8 +97,20 @@ impl Gpt {
             ws_init: embedding_init(cfg),
             ..Default::default()
         };
-        let blocks = (0..cfg.n_layer)
-            .map(|i| Block::new(&(&t / "h" / i), cfg))
+        let plugin = match &cfg.plugin {
+            Some(pc) => Some(super::plugin_stage::PluginStage::new(
+                &(p / "plugin"),
+                pc,
+                cfg,
+            )?),
+            None => None,
+        };
+        let layer_ids: Vec<usize> = (0..cfg.n_layer as usize)
+            .filter(|l| plugin.as_ref().is_none_or(|s| !s.replaces(*l)))
+            .collect();
+        let blocks = layer_ids
+            .iter()
+            .map(|&i| Block::new(&(&t / "h" / i as i64), cfg))
             .collect::<Result<Vec<_>>>()?;
         let lm_head = (!cfg.tie_word_embeddings).then(|| {
             (p / "lm_head").var("weight", &[cfg.vocab_size, cfg.n_embd], embedding_init(cfg))
@@ -104,6 +120,8 @@ impl Gpt {
             wte: nn::embedding(&t / "wte", cfg.vocab_size, cfg.n_embd, emb),
             wpe: nn::embedding(&t / "wpe", cfg.n_positions, cfg.n_embd, emb),
             blocks,
+            layer_ids,
+            plugin,
             ln_f: layer_norm(&(&t / "ln_f"), cfg),
             lm_head,
             registry: HookRegistry::default(),
@@ -113,6 +131,13 @@ impl Gpt {
     /// Attaches `f` at `site` for every forward pass until the returned guard drops.
     pub fn add_hook(&self, site: HookSite, f: PersistentHookFn) -> HookGuard {
         self.registry.add(site, f)
+    }
+
+    /// The residual-stream sites of the logit lens: the embeddings, then each block's output.
+    pub fn resid_sites(&self) -> Vec<HookSite> {
+        std::iter::once(HookSite::Embed)
+            .chain(self.layer_ids.iter().map(|&l| HookSite::ResidPost(l)))
+            .collect()
     }
 
     /// Logits `[batch, seq, vocab]` of token ids `[batch, seq]`, no mask, no hooks.
@@ -236,8 +261,19 @@ impl Gpt {
             embed.dropout(self.cfg.embd_pdrop, train),
         )?;
         for (i, block) in self.blocks.iter().enumerate() {
+            let layer = self.layer_ids[i];
+            if let Some(stage) = self.plugin.as_ref().filter(|s| s.runs_before(layer)) {
+                x = stage.forward(&x, train, attention_mask)?;
+            }
             let kv = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = block.forward(&x, &mask, kv, i, hook, train)?;
+            x = block.forward(&x, &mask, kv, layer, hook, train)?;
+        }
+        if let Some(stage) = self
+            .plugin
+            .as_ref()
+            .filter(|s| s.runs_last(&self.layer_ids))
+        {
+            x = stage.forward(&x, train, attention_mask)?;
         }
         if let Some(c) = cache {
             c.len += s;

@@ -31,7 +31,8 @@ fn canonical_key(key: &str) -> Option<String> {
     if key.ends_with(".attn.bias") || key.ends_with(".attn.masked_bias") {
         return None;
     }
-    if key.starts_with("transformer.") || key.starts_with("lm_head.") {
+    if key.starts_with("transformer.") || key.starts_with("lm_head.") || key.starts_with("plugin.")
+    {
         Some(key.to_string())
     } else {
         Some(format!("transformer.{key}"))

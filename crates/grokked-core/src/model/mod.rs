@@ -18,6 +18,7 @@ pub mod hf;
 pub mod hooks;
 pub mod linear;
 pub mod mlp;
+pub mod plugin_stage;
 pub mod precision;
 pub mod safetensors_io;
 

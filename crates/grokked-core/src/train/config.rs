@@ -43,6 +43,8 @@ pub struct ModelSection {
     pub dropout: f64,
     /// Initialisation scheme.
     pub init: InitScheme,
+    /// A reasoning-module plugin (`[model.plugin]`: path, options, after_layer, replace).
+    pub plugin: Option<grokked_plugin::host::PluginConfig>,
 }
 
 impl Default for ModelSection {
@@ -53,6 +55,7 @@ impl Default for ModelSection {
             n_head: 12,
             dropout: 0.1,
             init: InitScheme::Gpt2,
+            plugin: None,
         }
     }
 }
@@ -299,6 +302,7 @@ impl RunConfig {
         let mut cfg = GptConfig::small(vocab_size, n_positions, m.n_layer, m.n_embd, m.n_head)
             .with_dropout(m.dropout);
         cfg.init = m.init;
+        cfg.plugin = m.plugin.clone();
         cfg
     }
 }

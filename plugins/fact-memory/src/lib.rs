@@ -1,0 +1,58 @@
+//! `fact-memory`: attention over a learned table of fact embeddings (the tutorial's "memory
+//! module"). Each position reads `softmax(LN(x) Wq K^T / sqrt(d)) V` from `slots` memory rows and
+//! adds it to the residual stream.
+//!
+//! Options: `slots` (memory rows, default 256). Parameters: `ln.weight`, `ln.bias`,
+//! `query.weight` `[d, d]`, `memory.keys` `[slots, d]`, `memory.values` `[slots, d]`.
+
+use grokked_plugin::abi::ModelDims;
+use grokked_plugin::functional::{layer_norm, linear};
+use grokked_plugin::sdk::{Context, Init, ParamSpec, ReasoningModule};
+use grokked_plugin::tch::{Kind, Tensor};
+
+/// A key-value memory read by every position.
+pub struct FactMemory {
+    slots: i64,
+    dims: ModelDims,
+}
+
+impl ReasoningModule for FactMemory {
+    fn new(options: &grokked_plugin::serde_json::Value, dims: &ModelDims) -> Result<Self, String> {
+        let slots = match options.get("slots") {
+            None => 256,
+            Some(v) => v
+                .as_i64()
+                .filter(|v| *v > 0)
+                .ok_or_else(|| format!("option `slots` must be a positive integer, got {v}"))?,
+        };
+        Ok(FactMemory { slots, dims: *dims })
+    }
+
+    fn parameters(&self) -> Vec<ParamSpec> {
+        let d = self.dims.n_embd;
+        vec![
+            ParamSpec::new("ln.weight", &[d], Init::Ones),
+            ParamSpec::new("ln.bias", &[d], Init::Zeros),
+            ParamSpec::new("query.weight", &[d, d], Init::Normal { std: 0.02 }),
+            ParamSpec::new("memory.keys", &[self.slots, d], Init::Normal { std: 0.02 }),
+            ParamSpec::new(
+                "memory.values",
+                &[self.slots, d],
+                Init::Normal { std: 0.02 },
+            ),
+        ]
+    }
+
+    fn forward(&self, hidden: &Tensor, p: &[Tensor], _ctx: &Context) -> Result<Tensor, String> {
+        let d = self.dims.n_embd as f64;
+        let q = linear(
+            &layer_norm(hidden, &p[0], &p[1], self.dims.layer_norm_epsilon),
+            &p[2],
+            &p[0].zeros_like(),
+        );
+        let weights = (q.matmul(&p[3].tr()) / d.sqrt()).softmax(-1, Kind::Float);
+        Ok(hidden + weights.matmul(&p[4]))
+    }
+}
+
+grokked_plugin::export_reasoning_module!(FactMemory, "fact-memory");
