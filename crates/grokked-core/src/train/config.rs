@@ -193,6 +193,8 @@ pub struct RunConfig {
 }
 
 const SECTIONS: [&str; 3] = ["data", "model", "train"];
+/// Settings that are absent from a config when unset, by section.
+const OPTIONAL: [(&str, &str); 3] = [("train", "grokfast"), ("train", "stop_at_id_accuracy"), ("model", "plugin")];
 
 impl RunConfig {
     /// Parses a TOML run config.
@@ -269,7 +271,10 @@ impl RunConfig {
                 .collect();
             match owners.as_slice() {
                 [one] => vec![one.to_string(), key.to_string()],
-                [] => return Err(GrokError::config(key, "no such setting")),
+                [] => match OPTIONAL.iter().find(|(_, k)| *k == key) {
+                    Some((section, _)) => vec![section.to_string(), key.to_string()],
+                    None => return Err(GrokError::config(key, "no such setting")),
+                },
                 many => {
                     return Err(GrokError::config(
                         key,
@@ -287,7 +292,8 @@ impl RunConfig {
                 .ok_or_else(|| GrokError::config(key, format!("no section `{p}`")))?;
         }
         // Optional tables (e.g. train.grokfast) may be created; plain fields must exist.
-        if !(table.contains_key(last) || value.is_table() || parents.len() > 1) {
+        let optional = OPTIONAL.iter().any(|(sec, k)| parents.first().map(String::as_str) == Some(*sec) && k == last);
+        if !(table.contains_key(last) || optional || value.is_table() || parents.len() > 1) {
             return Err(GrokError::config(key, "no such setting"));
         }
         table.insert(last.clone(), value);
@@ -310,4 +316,25 @@ impl RunConfig {
 fn toml_field(e: &toml::de::Error) -> String {
     let msg = e.message();
     msg.split('`').nth(1).unwrap_or("<document>").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "name = \"x\"\n[data]\ntask = \"composition\"\n";
+
+    #[test]
+    fn set_reaches_optional_fields_and_refuses_unknown_ones() {
+        let mut cfg = RunConfig::from_toml_str(BASE).unwrap();
+        cfg.set("stop_at_id_accuracy=0.9").unwrap();
+        assert_eq!(cfg.train.stop_at_id_accuracy, Some(0.9));
+        cfg.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }").unwrap();
+        assert_eq!(cfg.train.grokfast, Some(GrokfastConfig { alpha: 0.98, lambda: 2.0 }));
+        cfg.set("data.entities=50").unwrap();
+        assert!(cfg.set("entitiez=3").unwrap_err().to_string().contains("entitiez"));
+        assert!(cfg.set("seed=3").unwrap_err().to_string().contains("ambiguous"));
+        let err = RunConfig::from_toml_str("name = \"x\"\n[data]\ntask = \"composition\"\n[train]\nlr = \"fast\"\n").unwrap_err();
+        assert!(err.to_string().contains("lr") || err.to_string().contains("invalid type"), "{err}");
+    }
 }
