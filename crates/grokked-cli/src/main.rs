@@ -3,6 +3,7 @@
 mod analyze;
 mod data;
 mod generate;
+mod memory;
 mod plugin;
 mod train;
 
@@ -26,6 +27,8 @@ enum Command {
     Eval(train::EvalArgs),
     /// Logit lens, causal tracing, attention and integrated gradients of a composition run.
     Analyze(analyze::AnalyzeArgs),
+    /// Grokked (parametric) versus retrieval-augmented reasoning on the complex task.
+    CompareMemory(memory::CompareArgs),
     /// Inspect reasoning-module plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -42,5 +45,6 @@ fn main() -> anyhow::Result<()> {
         Command::Eval(args) => train::run_eval(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Plugin(cmd) => plugin::run(cmd),
+        Command::CompareMemory(args) => memory::run(args),
     }
 }

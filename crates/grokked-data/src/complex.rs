@@ -20,7 +20,7 @@ use crate::attributes::{AttributeKb, Pair, PairClass};
 use crate::comparison::{validate_kb, CmpNames};
 use crate::error::Result;
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
-use crate::graph::Graph;
+use crate::proof::{proved_label, ComparisonGraph};
 use crate::sample::{choose, ratio_count, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
@@ -67,63 +67,28 @@ impl Default for ComplexSpec {
     }
 }
 
-/// Adds the edges a comparison implies to a ">=" graph.
-fn add_comparison(g: &mut Graph, e1: usize, e2: usize, label: usize) {
-    if label >= 1 {
-        g.add_edge(e1, e2);
-    }
-    if label <= 1 {
-        g.add_edge(e2, e1);
-    }
-}
-
-/// The label that reachability proves, if any.
-fn proved(ge: bool, le: bool) -> Option<usize> {
-    match (ge, le) {
-        (true, true) => Some(1),
-        (true, false) => Some(2),
-        (false, true) => Some(0),
-        (false, false) => None,
-    }
-}
-
-/// The ">=" graphs of one attribute: `full` has the sampled cross comparisons and the order of
-/// ID values (through one node per value), `easy` has only the sampled comparisons.
+/// The ">=" graphs of one attribute: `full` has the sampled cross comparisons and the ID values,
+/// `easy` has only the sampled comparisons.
 struct AttrGraphs {
-    full: Graph,
-    easy: Graph,
+    full: ComparisonGraph,
+    easy: ComparisonGraph,
 }
 
 fn attr_graphs(kb: &AttributeKb, a: usize, cross: &[Pair], topleft: &[Pair]) -> AttrGraphs {
-    let n = kb.entities;
-    let mut full = Graph::new(n + kb.values);
-    let mut easy = Graph::new(n);
+    let mut full = ComparisonGraph::new(kb.entities, kb.values);
+    let mut easy = ComparisonGraph::new(kb.entities, kb.values);
     for p in cross.iter().chain(topleft).filter(|p| p.attr as usize == a) {
         let (e1, e2) = (p.e1 as usize, p.e2 as usize);
         let label = kb.compare(a, e1, e2);
-        add_comparison(&mut easy, e1, e2, label);
+        easy.add_comparison(e1, e2, label);
         if kb.pair_class(a, e1, e2) == PairClass::Cross {
-            add_comparison(&mut full, e1, e2, label);
+            full.add_comparison(e1, e2, label);
         }
     }
     for e in kb.id_entities(a) {
-        let v = n + kb.value(e, a);
-        full.add_edge(e, v);
-        full.add_edge(v, e);
-    }
-    for v in 1..kb.values {
-        full.add_edge(n + v, n + v - 1);
+        full.add_value(e, kb.value(e, a));
     }
     AttrGraphs { full, easy }
-}
-
-/// Renders a path of the full graph as an entity chain, dropping the value nodes.
-fn chain(path: &[usize], entities: usize) -> String {
-    path.iter()
-        .filter(|&&u| u < entities)
-        .map(|&u| vocab::entity(u))
-        .collect::<Vec<_>>()
-        .join(" >= ")
 }
 
 /// Finds the hard queries (attr, e1, e2, label) with their proofs.
@@ -132,26 +97,20 @@ fn hard_queries(kb: &AttributeKb, cross: &[Pair], topleft: &[Pair]) -> Vec<(Pair
     for a in 0..kb.attributes {
         let g = attr_graphs(kb, a, cross, topleft);
         let ood = kb.ood_entities(a);
-        let full: Vec<Vec<bool>> = ood.iter().map(|&e| g.full.reachable_from(e)).collect();
-        let easy: Vec<Vec<bool>> = ood.iter().map(|&e| g.easy.reachable_from(e)).collect();
+        let full: Vec<Vec<bool>> = ood.iter().map(|&e| g.full.at_least(e)).collect();
+        let easy: Vec<Vec<bool>> = ood.iter().map(|&e| g.easy.at_least(e)).collect();
         for (i, &e1) in ood.iter().enumerate() {
             for (j, &e2) in ood.iter().enumerate() {
                 if i == j {
                     continue;
                 }
-                let Some(label) = proved(full[i][e2], full[j][e1]) else {
+                let Some(label) = proved_label(full[i][e2], full[j][e1]) else {
                     continue;
                 };
-                if proved(easy[i][e2], easy[j][e1]) == Some(label) {
+                if proved_label(easy[i][e2], easy[j][e1]) == Some(label) {
                     continue;
                 }
-                let forward = || chain(&g.full.path(e1, e2).expect("reachable"), kb.entities);
-                let backward = || chain(&g.full.path(e2, e1).expect("reachable"), kb.entities);
-                let proof = match label {
-                    2 => forward(),
-                    0 => backward(),
-                    _ => format!("{} | {}", forward(), backward()),
-                };
+                let (_, proof) = g.full.prove(e1, e2).expect("reachable");
                 out.push((Pair::new(a, e1, e2), label, proof));
             }
         }

@@ -22,6 +22,7 @@ pub mod example;
 pub mod folder;
 pub mod graph;
 pub mod official_json;
+pub mod proof;
 pub mod reasoning_csv;
 pub mod rules;
 pub mod sample;

@@ -194,7 +194,11 @@ pub struct RunConfig {
 
 const SECTIONS: [&str; 3] = ["data", "model", "train"];
 /// Settings that are absent from a config when unset, by section.
-const OPTIONAL: [(&str, &str); 3] = [("train", "grokfast"), ("train", "stop_at_id_accuracy"), ("model", "plugin")];
+const OPTIONAL: [(&str, &str); 3] = [
+    ("train", "grokfast"),
+    ("train", "stop_at_id_accuracy"),
+    ("model", "plugin"),
+];
 
 impl RunConfig {
     /// Parses a TOML run config.
@@ -292,7 +296,9 @@ impl RunConfig {
                 .ok_or_else(|| GrokError::config(key, format!("no section `{p}`")))?;
         }
         // Optional tables (e.g. train.grokfast) may be created; plain fields must exist.
-        let optional = OPTIONAL.iter().any(|(sec, k)| parents.first().map(String::as_str) == Some(*sec) && k == last);
+        let optional = OPTIONAL
+            .iter()
+            .any(|(sec, k)| parents.first().map(String::as_str) == Some(*sec) && k == last);
         if !(table.contains_key(last) || optional || value.is_table() || parents.len() > 1) {
             return Err(GrokError::config(key, "no such setting"));
         }
@@ -329,12 +335,33 @@ mod tests {
         let mut cfg = RunConfig::from_toml_str(BASE).unwrap();
         cfg.set("stop_at_id_accuracy=0.9").unwrap();
         assert_eq!(cfg.train.stop_at_id_accuracy, Some(0.9));
-        cfg.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }").unwrap();
-        assert_eq!(cfg.train.grokfast, Some(GrokfastConfig { alpha: 0.98, lambda: 2.0 }));
+        cfg.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }")
+            .unwrap();
+        assert_eq!(
+            cfg.train.grokfast,
+            Some(GrokfastConfig {
+                alpha: 0.98,
+                lambda: 2.0
+            })
+        );
         cfg.set("data.entities=50").unwrap();
-        assert!(cfg.set("entitiez=3").unwrap_err().to_string().contains("entitiez"));
-        assert!(cfg.set("seed=3").unwrap_err().to_string().contains("ambiguous"));
-        let err = RunConfig::from_toml_str("name = \"x\"\n[data]\ntask = \"composition\"\n[train]\nlr = \"fast\"\n").unwrap_err();
-        assert!(err.to_string().contains("lr") || err.to_string().contains("invalid type"), "{err}");
+        assert!(cfg
+            .set("entitiez=3")
+            .unwrap_err()
+            .to_string()
+            .contains("entitiez"));
+        assert!(cfg
+            .set("seed=3")
+            .unwrap_err()
+            .to_string()
+            .contains("ambiguous"));
+        let err = RunConfig::from_toml_str(
+            "name = \"x\"\n[data]\ntask = \"composition\"\n[train]\nlr = \"fast\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("lr") || err.to_string().contains("invalid type"),
+            "{err}"
+        );
     }
 }

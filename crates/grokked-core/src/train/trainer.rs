@@ -106,9 +106,16 @@ impl Trainer {
     /// Starts a run: generates the task, writes `config.toml` and `data/` into `run_dir`.
     pub fn new(cfg: RunConfig, run_dir: &Path) -> Result<Self> {
         cfg.validate()?;
+        let data = cfg.data.generate()?;
+        Self::with_data(cfg, run_dir, data)
+    }
+
+    /// Starts a run on given data (e.g. a derived task), writing `config.toml` and `data/`, so
+    /// [`Trainer::resume`] can continue it.
+    pub fn with_data(cfg: RunConfig, run_dir: &Path, data: TaskData) -> Result<Self> {
+        cfg.validate()?;
         std::fs::create_dir_all(run_dir).map_err(|e| GrokError::io(run_dir, e))?;
         crate::fsutil::write_atomic(&run_dir.join(CONFIG_FILE), cfg.to_toml()?.as_bytes())?;
-        let data = cfg.data.generate()?;
         folder::save(&data, &run_dir.join(DATA_DIR))?;
         Self::build(cfg, run_dir, data)
     }

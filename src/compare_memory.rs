@@ -1,0 +1,230 @@
+//! Parametric versus non-parametric memory on the complex-reasoning task (paper section 5): a
+//! grokked transformer holding the facts in its weights against a transformer of the same family
+//! answering from BM25-retrieved facts placed in its context, with the symbolic oracle, chance and
+//! the paper's LLM figures as reference rows. Lives in the facade because it joins the trainer
+//! (core) with the fact store (retrieval).
+//!
+//! ```no_run
+//! use grokked::compare_memory::{compare_memory, CompareOptions};
+//! use grokked::prelude::*;
+//! let cfg = RunConfig::from_file("datasets/configs/complex-small.toml".as_ref()).unwrap();
+//! let table = compare_memory(&cfg, "runs/complex-small".as_ref(), &CompareOptions::default(), &mut grokked::train::trainer::Silent).unwrap();
+//! println!("{table}");
+//! ```
+
+use grokked_core::error::{GrokError, Result};
+use grokked_core::train::checkpoint::latest_checkpoint;
+use grokked_core::train::trainer::{TrainObserver, DATA_DIR};
+use grokked_core::train::{RunConfig, Trainer};
+use grokked_core::viz::heatmap::bars;
+use grokked_data::{folder, table, Split, TaskData};
+use grokked_retrieval::context::{in_context_task, oracle_accuracy};
+use grokked_retrieval::facts::{training_facts, Fact};
+use grokked_retrieval::store::FactStore;
+use polars::prelude::*;
+use std::path::Path;
+use std::time::Instant;
+
+/// The comparison's knobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompareOptions {
+    /// Facts retrieved per query.
+    pub k: usize,
+    /// Training steps of the retrieval reasoner (default: the config's max_steps).
+    pub reasoner_steps: Option<u64>,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            k: 8,
+            reasoner_steps: None,
+        }
+    }
+}
+
+/// Reference rows: the paper's figures on its complex task (section 5) and chance.
+pub const REFERENCES: [(&str, f64); 4] = [
+    ("chance (3 labels)", 1.0 / 3.0),
+    ("paper: GPT-4-Turbo + retrieval", 0.333),
+    ("paper: Gemini-1.5-Pro + retrieval", 0.373),
+    ("paper: grokked transformer", 0.993),
+];
+
+fn last_accuracy(t: &Trainer, split: Split) -> f64 {
+    t.metrics.series(split).last().map_or(f64::NAN, |(_, a)| *a)
+}
+
+fn train_or_resume(
+    cfg: &RunConfig,
+    dir: &Path,
+    data: Option<TaskData>,
+    observer: &mut dyn TrainObserver,
+) -> Result<Trainer> {
+    let mut t = if latest_checkpoint(dir)?.is_some() {
+        let mut t = Trainer::resume(dir)?;
+        t.cfg.train.max_steps = cfg.train.max_steps;
+        t
+    } else {
+        match data {
+            Some(d) => Trainer::with_data(cfg.clone(), dir, d)?,
+            None => Trainer::new(cfg.clone(), dir)?,
+        }
+    };
+    t.run(observer)?;
+    Ok(t)
+}
+
+fn dims(data: &TaskData) -> (usize, usize) {
+    let count = |p: &str| {
+        data.vocab
+            .iter()
+            .filter(|t| t.starts_with(p) && !t.contains("attr"))
+            .count()
+    };
+    let values = data
+        .vocab
+        .iter()
+        .filter(|t| {
+            t.trim_matches(|c| c == '<' || c == '>')
+                .parse::<usize>()
+                .is_ok()
+        })
+        .count();
+    (count("<e_"), values)
+}
+
+/// Trains (or loads) the parametric model in `out/parametric` and the retrieval reasoner in
+/// `out/retrieval`, scores both and the oracle on `test_hard`, and writes
+/// `out/compare_memory.parquet` and `out/compare_memory.png|svg`. Returns the table
+/// (`method, accuracy, wall_s`).
+pub fn compare_memory(
+    cfg: &RunConfig,
+    out: &Path,
+    opts: &CompareOptions,
+    observer: &mut dyn TrainObserver,
+) -> Result<DataFrame> {
+    if cfg.data.name() != "complex" {
+        return Err(GrokError::config(
+            "data.task",
+            format!(
+                "compare-memory needs the complex task, got {}",
+                cfg.data.name()
+            ),
+        ));
+    }
+    let mut rows: Vec<(String, f64, f64)> = Vec::new();
+    let start = Instant::now();
+    let parametric = train_or_resume(cfg, &out.join("parametric"), None, observer)?;
+    rows.push((
+        "grokked transformer (parametric)".into(),
+        last_accuracy(&parametric, Split::TestHard),
+        start.elapsed().as_secs_f64(),
+    ));
+
+    let data = folder::load(&out.join("parametric").join(DATA_DIR))?;
+    let start = Instant::now();
+    let store =
+        FactStore::new(training_facts(&data)).map_err(|e| GrokError::Invalid(e.to_string()))?;
+    let task =
+        in_context_task(&data, &store, opts.k).map_err(|e| GrokError::Invalid(e.to_string()))?;
+    let mut rcfg = cfg.clone();
+    rcfg.name = format!("{}-retrieval", cfg.name);
+    if let Some(steps) = opts.reasoner_steps {
+        rcfg.train.max_steps = steps;
+    }
+    rcfg.train.stop_at_id_accuracy = None;
+    let reasoner = train_or_resume(&rcfg, &out.join("retrieval"), Some(task), observer)?;
+    rows.push((
+        format!("retrieval reasoner (BM25 top-{})", opts.k),
+        last_accuracy(&reasoner, Split::TestHard),
+        start.elapsed().as_secs_f64(),
+    ));
+
+    let (entities, values) = dims(&data);
+    let start = Instant::now();
+    let all = oracle_accuracy(&data, store.facts(), Split::TestHard, entities, values);
+    rows.push((
+        "symbolic oracle (all training facts)".into(),
+        all,
+        start.elapsed().as_secs_f64(),
+    ));
+    let start = Instant::now();
+    let retrieved = retrieved_oracle(&data, &store, opts.k, entities, values)?;
+    rows.push((
+        format!("symbolic oracle (retrieved top-{} only)", opts.k),
+        retrieved,
+        start.elapsed().as_secs_f64(),
+    ));
+    for (name, acc) in REFERENCES {
+        rows.push((name.into(), acc, f64::NAN));
+    }
+    let mut df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "method".into(),
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "accuracy".into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "wall_s".into(),
+                rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .map_err(|e| GrokError::Invalid(e.to_string()))?;
+    table::write_parquet(&mut df, &out.join("compare_memory.parquet"))?;
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.0.split(" (")
+                .next()
+                .unwrap_or(&r.0)
+                .replace("paper: ", "")
+        })
+        .collect();
+    bars(
+        "Accuracy on the complex-reasoning test queries",
+        &labels,
+        &rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        &out.join("compare_memory"),
+    )?;
+    Ok(df)
+}
+
+/// The oracle's accuracy when it sees only each query's retrieved facts.
+fn retrieved_oracle(
+    data: &TaskData,
+    store: &FactStore,
+    k: usize,
+    entities: usize,
+    values: usize,
+) -> Result<f64> {
+    let queries: Vec<_> = data.split(Split::TestHard).collect();
+    let mut right = 0usize;
+    for q in &queries {
+        let f = |i: usize| {
+            q.fields[i]
+                .map(|v| v as usize)
+                .ok_or_else(|| GrokError::Invalid("query without structure".into()))
+        };
+        let (a, e1, e2) = (f(0)?, f(1)?, f(2)?);
+        let label = grokked_data::vocab::compare(f(3)?, f(4)?);
+        let facts: Vec<Fact> = store
+            .retrieve(a, e1, e2, k)
+            .map_err(|e| GrokError::Invalid(e.to_string()))?;
+        right += usize::from(
+            grokked_retrieval::oracle::prove(&facts, a, e1, e2, entities, values)
+                .is_some_and(|(l, _)| l == label),
+        );
+    }
+    Ok(if queries.is_empty() {
+        f64::NAN
+    } else {
+        right as f64 / queries.len() as f64
+    })
+}

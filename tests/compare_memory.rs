@@ -1,0 +1,71 @@
+//! `compare_memory` end to end on a tiny complex task.
+
+use grokked::compare_memory::{compare_memory, CompareOptions};
+use grokked::prelude::*;
+use grokked::train::trainer::Silent;
+
+#[test]
+fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
+    let cfg = RunConfig::from_toml_str(
+        "name = \"cm\"\n[data]\ntask = \"complex\"\nentities = 60\nattributes = 2\nqueries_per_label = 3\n\
+         [model]\nn_layer = 1\nn_embd = 16\nn_head = 2\ndropout = 0.0\n[train]\nlr = 3e-3\nbatch_size = 64\nwarmup_steps = 0\nmax_steps = 10\ndevice = \"cpu\"\n\
+         eval = { dense_every = 10, dense_until = 10, sparse_every = 10 }\ncheckpoint = { dense_every = 10, dense_until = 10, sparse_every = 10 }",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let opts = CompareOptions {
+        k: 4,
+        reasoner_steps: Some(5),
+    };
+    let df = compare_memory(&cfg, dir.path(), &opts, &mut Silent).unwrap();
+    let methods: Vec<String> = df
+        .column("method")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|m| m.unwrap().to_string())
+        .collect();
+    let acc: Vec<f64> = df
+        .column("accuracy")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(|a| a.unwrap())
+        .collect();
+    assert_eq!(methods.len(), 8);
+    assert!(methods[0].contains("parametric") && methods[1].contains("BM25 top-4"));
+    assert_eq!(
+        acc[2], 1.0,
+        "the oracle proves every generated query from the training facts"
+    );
+    assert!((acc[4] - 1.0 / 3.0).abs() < 1e-12 && acc[7] == 0.993);
+    for a in &acc[..4] {
+        assert!((0.0..=1.0).contains(a));
+    }
+    for f in [
+        "compare_memory.parquet",
+        "compare_memory.png",
+        "compare_memory.svg",
+        "parametric/metrics.parquet",
+        "retrieval/data/task.json",
+    ] {
+        assert!(dir.path().join(f).is_file(), "{f}");
+    }
+    // A second call loads both runs instead of training from scratch.
+    let again = compare_memory(&cfg, dir.path(), &opts, &mut Silent).unwrap();
+    assert_eq!(
+        again.column("accuracy").unwrap().f64().unwrap().get(0),
+        Some(acc[0])
+    );
+    let err = compare_memory(
+        &RunConfig::from_toml_str("name = \"x\"\n[data]\ntask = \"composition\"\n").unwrap(),
+        dir.path(),
+        &opts,
+        &mut Silent,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("complex"), "{err}");
+}
