@@ -329,3 +329,30 @@ fn analysis_report_writes_tables_and_plots_for_a_run() {
         "{err}"
     );
 }
+
+#[test]
+fn charts_render_inline_svg_for_notebooks() {
+    use grokked::viz::charts::{line_chart_svg, LineSpec};
+    use grokked::viz::heatmap::{heatmap_svg, Heatmap};
+    let spec = LineSpec {
+        title: "t".into(),
+        x_desc: "step".into(),
+        y_desc: "acc".into(),
+        log_x: true,
+        y_range: (0.0, 1.0),
+    };
+    let svg = line_chart_svg(
+        &spec,
+        &vec![("test_inferred_id".into(), vec![(1.0, 0.1), (100.0, 0.9)])],
+    )
+    .unwrap();
+    assert!(svg.0.starts_with("<svg") && svg.0.contains("test_inferred_id"));
+    let h = Heatmap {
+        title: "lens".into(),
+        rows: vec!["layer 0".into()],
+        cols: vec!["b@r1".into()],
+        values: vec![vec![0.25]],
+        range: (0.0, 1.0),
+    };
+    assert!(heatmap_svg(&h).unwrap().0.contains("0.25"));
+}

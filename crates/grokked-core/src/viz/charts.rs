@@ -150,3 +150,9 @@ pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
         .collect();
     line_chart(&spec, &series, stem)
 }
+
+/// Named line series as an SVG string (for inline display in notebooks).
+pub fn line_chart_svg(spec: &LineSpec, series: &Series) -> Result<super::display::Svg> {
+    super::heatmap::render_svg_string(SIZE, |a| draw_lines(a, spec, series))
+        .map(super::display::Svg)
+}

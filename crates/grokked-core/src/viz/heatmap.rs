@@ -165,3 +165,23 @@ pub fn bars(title: &str, labels: &[String], values: &[f64], stem: &Path) -> Resu
         |a| draw_bars(a, title, labels, values),
     )
 }
+
+/// Draws a chart into an SVG string (for inline display in notebooks).
+pub fn render_svg_string(
+    size: (u32, u32),
+    svg: impl Fn(DrawingArea<SVGBackend, Shift>) -> DrawResult,
+) -> Result<String> {
+    super::fonts::ensure_font()?;
+    let mut buf = String::new();
+    svg(SVGBackend::with_string(&mut buf, size).into_drawing_area()).map_err(GrokError::Invalid)?;
+    Ok(buf)
+}
+
+/// A heatmap as an SVG string.
+pub fn heatmap_svg(h: &Heatmap) -> Result<super::display::Svg> {
+    let size = (
+        160 + 90 * h.cols.len().max(3) as u32,
+        120 + 36 * h.rows.len().max(3) as u32,
+    );
+    render_svg_string(size, |a| draw_heatmap(a, h)).map(super::display::Svg)
+}

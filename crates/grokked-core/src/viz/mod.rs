@@ -5,5 +5,6 @@
 //! ```
 
 pub mod charts;
+pub mod display;
 pub mod fonts;
 pub mod heatmap;
