@@ -216,3 +216,26 @@ fn corrupt_weights_and_bad_config_are_named() {
         .to_string();
     assert!(err.contains("nowhere"), "{err}");
 }
+
+#[test]
+fn bf16_compute_kind_stays_close_to_float32() {
+    // The bf16 mixed-precision path (used on CUDA) runs on CPU too: matmuls in bf16, the residual
+    // stream and logits in float32.
+    let model = tiny();
+    let ids = Tensor::from_slice(&[3i64, 14, 15, 92, 65]).view([1, 5]);
+    let full = model.gpt.forward(&ids, false).unwrap();
+    let low = grokked::model::precision::with_compute_kind(Some(Kind::BFloat16), || {
+        model.gpt.forward(&ids, false)
+    })
+    .unwrap();
+    assert_eq!(low.kind(), Kind::Float);
+    let diff = (&low - &full).abs().max().double_value(&[]);
+    assert!(diff > 0.0 && diff < 0.1, "{diff}");
+    let loss = grokked::model::precision::with_compute_kind(Some(Kind::BFloat16), || {
+        model.gpt.forward(&ids, true)
+    })
+    .unwrap()
+    .sum(Kind::Float);
+    loss.backward();
+    assert_eq!(model.gpt.wte.ws.grad().kind(), Kind::Float);
+}

@@ -177,6 +177,21 @@ mod tests {
     }
 
     #[test]
+    fn tokenizer_json_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let tok = Gpt2Tokenizer::gpt2().unwrap();
+        tok.save(&dir.path().join("tokenizer.json")).unwrap();
+        let back = Gpt2Tokenizer::for_model_dir(dir.path()).unwrap();
+        let text = "Round trip: naïve café, 42 <|endoftext|>";
+        assert_eq!(back.encode(text).unwrap(), tok.encode(text).unwrap());
+        std::fs::write(dir.path().join("tokenizer.json"), "{ not json").unwrap();
+        let err = Gpt2Tokenizer::for_model_dir(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tokenizer.json"), "{err}");
+    }
+
+    #[test]
     fn bad_merges_line_is_named() {
         let err = parse_merges("#version: 0.2\nab\n").unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
