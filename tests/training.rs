@@ -10,37 +10,8 @@ use grokked::train::optim::{AdamW, AdamWConfig, GrokfastFilter};
 use grokked::train::trainer::Silent;
 use grokked::train::{GrokfastConfig, MetricsLog};
 
-fn tiny(max_steps: u64, dropout: f64) -> RunConfig {
-    let mut cfg = RunConfig::from_toml_str(
-        r#"
-        name = "tiny"
-        [data]
-        task = "composition"
-        entities = 24
-        relations = 4
-        out_degree = 3
-        phi = 2.0
-        test_id_prob = 0.1
-        [model]
-        n_layer = 2
-        n_embd = 32
-        n_head = 2
-        init = "pytorch"
-        [train]
-        lr = 3e-3
-        weight_decay = 0.1
-        batch_size = 64
-        warmup_steps = 10
-        device = "cpu"
-        eval = { dense_every = 20, dense_until = 100, sparse_every = 50 }
-        checkpoint = { dense_every = 20, dense_until = 100, sparse_every = 50 }
-        "#,
-    )
-    .unwrap();
-    cfg.set(&format!("max_steps={max_steps}")).unwrap();
-    cfg.set(&format!("dropout={dropout}")).unwrap();
-    cfg
-}
+mod tiny_run;
+use tiny_run::tiny_run_config as tiny;
 
 #[test]
 fn loss_falls_and_training_facts_are_learned() {
@@ -62,38 +33,6 @@ fn loss_falls_and_training_facts_are_learned() {
     assert_eq!(train_inferred.last().unwrap().1, 1.0, "{train_inferred:?}");
     assert_eq!(id_atomic.last().unwrap().1, 1.0, "{id_atomic:?}");
     assert!(dir.path().join("plots/grokking.png").is_file());
-}
-
-fn weights(t: &Trainer) -> Vec<(String, Tensor)> {
-    let mut v: Vec<_> = t.model.vs.variables().into_iter().collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
-}
-
-#[test]
-fn interrupted_and_resumed_run_equals_the_uninterrupted_run() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut whole = Trainer::new(tiny(60, 0.1), a.path()).unwrap();
-    whole.run(&mut Silent).unwrap();
-
-    let mut first = Trainer::new(tiny(40, 0.1), b.path()).unwrap();
-    first.run(&mut Silent).unwrap();
-    drop(first);
-    let mut resumed = Trainer::resume(b.path()).unwrap();
-    assert_eq!(resumed.step, 40);
-    resumed.cfg.set("max_steps=60").unwrap();
-    resumed.run(&mut Silent).unwrap();
-
-    // Debug text compares the rows exactly and treats the NaN loss of step 0 as equal to itself.
-    assert_eq!(
-        format!("{:?}", resumed.metrics),
-        format!("{:?}", whole.metrics)
-    );
-    assert_eq!(resumed.metrics.rows.len(), 4);
-    for ((na, ta), (nb, tb)) in weights(&whole).iter().zip(weights(&resumed).iter()) {
-        assert_eq!(na, nb);
-        assert!(ta.equal(tb), "{na} differs after resume");
-    }
 }
 
 #[test]

@@ -50,6 +50,13 @@ pub trait TrainObserver {
 pub struct Silent;
 impl TrainObserver for Silent {}
 
+/// Serialises use of libtorch's process-wide RNG between trainers (seeding, initialisation and
+/// dropout), so trainers in several threads stay deterministic by seed.
+fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
+    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    RNG.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// `auto`, `cpu` or `cuda` to a device.
 pub fn resolve_device(name: &str) -> Result<Device> {
     match name {
@@ -159,11 +166,14 @@ impl Trainer {
             .map(|e| e.ids.size()[1] as usize)
             .fold(train_enc.width, usize::max);
         let t = &cfg.train;
-        tch::manual_seed(t.seed as i64);
-        let model = GptModel::new(
-            cfg.gpt_config(tokenizer.vocab_size() as i64, width as i64),
-            device,
-        )?;
+        let model = {
+            let _rng = torch_rng();
+            tch::manual_seed(t.seed as i64);
+            GptModel::new(
+                cfg.gpt_config(tokenizer.vocab_size() as i64, width as i64),
+                device,
+            )?
+        };
         let optim = AdamW::new(
             &model.vs,
             AdamWConfig {
@@ -218,6 +228,8 @@ impl Trainer {
         let idx = Tensor::from_slice(&self.order.indices(self.step)).to_device(device);
         let ids = self.train_ids.index_select(0, &idx);
         let targets = self.train_targets.index_select(0, &idx);
+        // The torch RNG is process-wide: hold it from seeding to the last draw of the step.
+        let _rng = torch_rng();
         if self.cfg.model.dropout > 0.0 {
             // Dropout masks follow from (seed, step), so a resumed run draws the same ones.
             tch::manual_seed(self.cfg.train.seed.wrapping_add(self.step + 1) as i64);
