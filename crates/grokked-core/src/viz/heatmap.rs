@@ -18,6 +18,7 @@
 use crate::error::{GrokError, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// A matrix with labels; row 0 is drawn at the bottom.
@@ -46,16 +47,20 @@ fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(90)
-        .build_cartesian_2d(0..nc, 0..nr)
+        .build_cartesian_2d((0..nc).into_segmented(), (0..nr).into_segmented())
         .map_err(e)?;
     let (rows, cols) = (h.rows.clone(), h.cols.clone());
+    let label = |names: &[String], v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
     chart
         .configure_mesh()
         .disable_mesh()
-        .x_labels(nc)
-        .y_labels(nr)
-        .x_label_formatter(&|c| cols.get(*c).cloned().unwrap_or_default())
-        .y_label_formatter(&|r| rows.get(*r).cloned().unwrap_or_default())
+        .x_labels(nc + 1)
+        .y_labels(nr + 1)
+        .x_label_formatter(&|c| label(&cols, c))
+        .y_label_formatter(&|r| label(&rows, r))
         .draw()
         .map_err(e)?;
     let (lo, hi) = h.range;
@@ -64,7 +69,13 @@ fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -
             row.iter().enumerate().map(move |(c, v)| {
                 let color =
                     ViridisRGB::get_color_normalized(if v.is_finite() { *v } else { lo }, lo, hi);
-                Rectangle::new([(c, r), (c + 1, r + 1)], color.filled())
+                Rectangle::new(
+                    [
+                        (SegmentValue::Exact(c), SegmentValue::Exact(r)),
+                        (SegmentValue::Exact(c + 1), SegmentValue::Exact(r + 1)),
+                    ],
+                    color.filled(),
+                )
             })
         }))
         .map_err(e)?;
@@ -76,10 +87,14 @@ fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -
                 } else {
                     WHITE
                 };
+                let style = ("sans-serif", 13)
+                    .into_font()
+                    .color(&shade)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
                 Text::new(
                     format!("{v:.2}"),
-                    (c, r),
-                    ("sans-serif", 13).into_font().color(&shade),
+                    (SegmentValue::CenterOf(c), SegmentValue::CenterOf(r)),
+                    style,
                 )
             })
         }))
