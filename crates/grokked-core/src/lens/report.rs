@@ -93,32 +93,59 @@ fn run_task(run: &Path) -> Result<(RunConfig, TaskData, TaskTokenizer)> {
 
 const POSITIONS: [&str; 3] = ["h", "r1", "r2"];
 
-fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Result<()> {
-    let pe = |e: PolarsError| GrokError::Invalid(e.to_string());
-    let layer: Vec<i64> = df
-        .column("layer")
-        .map_err(pe)?
+fn column<'a>(df: &'a DataFrame, name: &str) -> Result<&'a Column> {
+    df.column(name)
+        .map_err(|e| GrokError::Invalid(e.to_string()))
+}
+
+fn pe(e: PolarsError) -> GrokError {
+    GrokError::Invalid(e.to_string())
+}
+
+/// An integer column (nulls as 0).
+fn ints(df: &DataFrame, name: &str) -> Result<Vec<i64>> {
+    Ok(column(df, name)?
         .i64()
         .map_err(pe)?
         .iter()
         .map(|v| v.unwrap_or(0))
-        .collect();
-    let measure: Vec<String> = df
-        .column("measure")
-        .map_err(pe)?
-        .str()
+        .collect())
+}
+
+/// An unsigned column (nulls as 0).
+fn unsigned(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+    Ok(column(df, name)?
+        .u64()
         .map_err(pe)?
         .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect();
-    let mrr: Vec<f64> = df
-        .column("mrr")
-        .map_err(pe)?
+        .map(|v| v.unwrap_or(0))
+        .collect())
+}
+
+/// A float column (nulls as NaN).
+fn floats(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    Ok(column(df, name)?
         .f64()
         .map_err(pe)?
         .iter()
         .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
+        .collect())
+}
+
+/// A string column (nulls as "").
+fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    Ok(column(df, name)?
+        .str()
+        .map_err(pe)?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}
+
+fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Result<()> {
+    let layer = ints(df, "layer")?;
+    let measure = strings(df, "measure")?;
+    let mrr = floats(df, "mrr")?;
     let cols = vec!["b@r1".to_string(), "r2@r2".to_string()];
     let mut values = vec![vec![f64::NAN; 2]; n_layers];
     for i in 0..layer.len() {
@@ -139,31 +166,9 @@ fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Re
 }
 
 fn trace_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Result<()> {
-    let pe = |e: PolarsError| GrokError::Invalid(e.to_string());
-    let layer: Vec<i64> = df
-        .column("layer")
-        .map_err(pe)?
-        .i64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
-    let pos: Vec<i64> = df
-        .column("position")
-        .map_err(pe)?
-        .i64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
-    let metric: Vec<f64> = df
-        .column("metric")
-        .map_err(pe)?
-        .f64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
+    let layer = ints(df, "layer")?;
+    let pos = ints(df, "position")?;
+    let metric = floats(df, "metric")?;
     let mut values = vec![vec![f64::NAN; 3]; n_layers];
     for i in 0..layer.len() {
         values[layer[i] as usize][pos[i] as usize] = metric[i];
@@ -299,39 +304,10 @@ pub fn lens_across_checkpoints(run: &Path, opts: &AnalyzeOptions) -> Result<Data
         .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.display())))?;
     let dir = run.join("analysis");
     table::write_parquet(&mut all, &dir.join("lens_across_checkpoints.parquet"))?;
-    let pe = |e: PolarsError| GrokError::Invalid(e.to_string());
-    let steps: Vec<u64> = all
-        .column("step")
-        .map_err(pe)?
-        .u64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
-    let layers: Vec<i64> = all
-        .column("layer")
-        .map_err(pe)?
-        .i64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
-    let measure: Vec<String> = all
-        .column("measure")
-        .map_err(pe)?
-        .str()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect();
-    let mrr: Vec<f64> = all
-        .column("mrr")
-        .map_err(pe)?
-        .f64()
-        .map_err(pe)?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect();
+    let steps = unsigned(&all, "step")?;
+    let layers = ints(&all, "layer")?;
+    let measure = strings(&all, "measure")?;
+    let mrr = floats(&all, "mrr")?;
     let n_layers = layers.iter().copied().max().unwrap_or(0) as usize + 1;
     let mut series: Series = (0..n_layers)
         .map(|l| (format!("layer {l}"), Vec::new()))
