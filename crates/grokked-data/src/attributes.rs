@@ -130,3 +130,51 @@ impl Pair {
         }
     }
 }
+
+/// The atomic facts and ordered comparison pairs of an [`AttributeKb`], sorted by class: both
+/// orders of every unordered pair go to the same pool.
+#[derive(Debug, Clone, Default)]
+pub struct PairPools {
+    /// (attribute, entity) of every ID atomic fact.
+    pub id_atomic: Vec<(usize, usize)>,
+    /// (attribute, entity) of every OOD atomic fact.
+    pub ood_atomic: Vec<(usize, usize)>,
+    /// ID-ID pairs not held out.
+    pub id_id: Vec<Pair>,
+    /// ID-OOD pairs (left empty unless asked for).
+    pub cross: Vec<Pair>,
+    /// ID-ID pairs held out with probability `test_id_prob`.
+    pub test_id: Vec<Pair>,
+    /// OOD-OOD pairs.
+    pub test_ood: Vec<Pair>,
+}
+
+impl AttributeKb {
+    /// Classifies every atomic fact and entity pair; one draw per ID-ID pair decides whether it
+    /// is held out. Cross pairs are kept only when `keep_cross` (they are most of all pairs).
+    pub fn pair_pools(&self, test_id_prob: f64, keep_cross: bool, rng: &mut Rng) -> PairPools {
+        let mut pools = PairPools::default();
+        for a in 0..self.attributes {
+            pools
+                .id_atomic
+                .extend(self.id_entities(a).into_iter().map(|e| (a, e)));
+            pools
+                .ood_atomic
+                .extend(self.ood_entities(a).into_iter().map(|e| (a, e)));
+            for e1 in 0..self.entities {
+                for e2 in e1 + 1..self.entities {
+                    let p = Pair::new(a, e1, e2);
+                    let pool = match self.pair_class(a, e1, e2) {
+                        PairClass::OodOod => &mut pools.test_ood,
+                        PairClass::IdId if rng.gen::<f64>() < test_id_prob => &mut pools.test_id,
+                        PairClass::IdId => &mut pools.id_id,
+                        PairClass::Cross if keep_cross => &mut pools.cross,
+                        PairClass::Cross => continue,
+                    };
+                    pool.extend([p, p.flipped()]);
+                }
+            }
+        }
+        pools
+    }
+}

@@ -15,13 +15,12 @@
 //! assert!(data.count(Split::TestInferredOod) > 0);
 //! ```
 
-use crate::attributes::{AttributeKb, Pair, PairClass};
+use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
 use crate::sample::{choose, ratio_count, rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the comparison task; defaults are the paper's setting.
@@ -159,24 +158,14 @@ impl ComparisonSpec {
                 CmpNames::fields(&kb, a, e1, Some(e2)),
             )
         };
-        let (mut id_atomic, mut ood_atomic) = (Vec::new(), Vec::new());
-        let (mut candidates, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new());
-        for a in 0..self.attributes {
-            id_atomic.extend(kb.id_entities(a).into_iter().map(|e| (a, e)));
-            ood_atomic.extend(kb.ood_entities(a).into_iter().map(|e| (a, e)));
-            for e1 in 0..self.entities {
-                for e2 in e1 + 1..self.entities {
-                    let p = Pair::new(a, e1, e2);
-                    let pool = match kb.pair_class(a, e1, e2) {
-                        PairClass::OodOod => &mut test_ood,
-                        PairClass::IdId if rng.gen::<f64>() < self.test_id_prob => &mut test_id,
-                        PairClass::IdId => &mut candidates,
-                        PairClass::Cross => continue,
-                    };
-                    pool.extend([p, p.flipped()]);
-                }
-            }
-        }
+        let PairPools {
+            id_atomic,
+            ood_atomic,
+            id_id: candidates,
+            test_id,
+            test_ood,
+            ..
+        } = kb.pair_pools(self.test_id_prob, false, &mut rng);
         let train_inferred = choose(
             &candidates,
             ratio_count(self.phi, id_atomic.len()),

@@ -16,7 +16,7 @@
 //! assert!(data.split(Split::TestHard).all(|q| q.proof.is_some()));
 //! ```
 
-use crate::attributes::{AttributeKb, Pair, PairClass};
+use crate::attributes::{AttributeKb, Pair, PairClass, PairPools};
 use crate::comparison::{validate_kb, CmpNames};
 use crate::error::Result;
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
@@ -24,7 +24,6 @@ use crate::proof::{proved_label, ComparisonGraph};
 use crate::sample::{choose, ratio_count, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
-use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the complex-reasoning task; defaults are the paper's setting.
@@ -184,25 +183,14 @@ impl ComplexSpec {
                 CmpNames::fields(&kb, a, e1, Some(e2)),
             )
         };
-        let (mut id_atomic, mut ood_atomic) = (Vec::new(), Vec::new());
-        let (mut topleft, mut cross, mut test_id, mut test_ood) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for a in 0..self.attributes {
-            id_atomic.extend(kb.id_entities(a).into_iter().map(|e| (a, e)));
-            ood_atomic.extend(kb.ood_entities(a).into_iter().map(|e| (a, e)));
-            for e1 in 0..self.entities {
-                for e2 in e1 + 1..self.entities {
-                    let p = Pair::new(a, e1, e2);
-                    let pool = match kb.pair_class(a, e1, e2) {
-                        PairClass::OodOod => &mut test_ood,
-                        PairClass::IdId if rng.gen::<f64>() < self.test_id_prob => &mut test_id,
-                        PairClass::IdId => &mut topleft,
-                        PairClass::Cross => &mut cross,
-                    };
-                    pool.extend([p, p.flipped()]);
-                }
-            }
-        }
+        let PairPools {
+            id_atomic,
+            ood_atomic,
+            id_id: topleft,
+            cross,
+            test_id,
+            test_ood,
+        } = kb.pair_pools(self.test_id_prob, true, &mut rng);
         let topleft = choose(
             &topleft,
             ratio_count(self.train_ratio, topleft.len()),
