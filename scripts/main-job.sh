@@ -6,10 +6,11 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$GROKKED_ROOT"
 cargo build --release -q -p grokked-cli
+grokked="${CARGO_TARGET_DIR:-target}/release/grokked"
 run="${GROKKED_RUN_DIR:-runs/composition-small}"
 if [ -d "$run/checkpoints" ]; then
-    ./target/release/grokked train --resume "$run" "$@"
+    "$grokked" train --resume "$run" "$@"
 else
-    ./target/release/grokked train --config datasets/configs/composition-small.toml --out "$run" "$@"
+    "$grokked" train --config datasets/configs/composition-small.toml --out "$run" "$@"
 fi
-./target/release/grokked eval --run "$run"
+"$grokked" eval --run "$run"

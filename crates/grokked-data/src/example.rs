@@ -75,6 +75,8 @@ pub enum TaskKind {
     Comparison,
     /// Comparison with queries provable only through transitive chains (paper section 5).
     Complex,
+    /// Natural-language questions with premises (see [`crate::question_task`]).
+    Questions,
 }
 
 /// A generated task: vocabulary, rows and the names of the structure columns.
@@ -96,6 +98,9 @@ pub struct TaskData {
 pub const COMPOSITION_FIELDS: [&str; 5] = ["h", "r1", "b", "r2", "t"];
 /// Structure columns of the comparison tasks.
 pub const COMPARISON_FIELDS: [&str; 5] = ["attr", "e1", "e2", "v1", "v2"];
+/// Structure columns of question tasks: case (0 one-hop, 1 two-hop, 2 exception), answer is
+/// yes (1/0), number of premises, number of input tokens.
+pub const QUESTION_FIELDS: [&str; 5] = ["case", "yes", "premises", "tokens", "unused"];
 
 impl TaskData {
     /// The examples of one split.

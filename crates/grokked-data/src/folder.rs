@@ -13,7 +13,7 @@
 //! ```
 
 use crate::error::{DataError, Result};
-use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS};
+use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS, QUESTION_FIELDS};
 use crate::split::{Split, ALL_SPLITS};
 use crate::table;
 use crate::tokenizer::TaskTokenizer;
@@ -127,6 +127,7 @@ pub fn load(dir: &Path) -> Result<TaskData> {
     let fields = match file.task {
         TaskKind::Composition => COMPOSITION_FIELDS,
         TaskKind::Comparison | TaskKind::Complex => COMPARISON_FIELDS,
+        TaskKind::Questions => QUESTION_FIELDS,
     };
     let path = dir.join(EXAMPLES_FILE);
     let examples = table::examples_from_dataframe(&table::read_parquet(&path)?, fields)

@@ -23,6 +23,7 @@ pub mod folder;
 pub mod graph;
 pub mod official_json;
 pub mod proof;
+pub mod question_task;
 pub mod reasoning_csv;
 pub mod rules;
 pub mod sample;

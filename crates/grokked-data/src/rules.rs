@@ -2,8 +2,8 @@
 //! exceptions"): a general rule, class memberships and exceptions, and a yes/no question.
 //!
 //! Cases: `one_hop` (Tweety is a bird), `two_hop` (Tweety is a sparrow, sparrows are birds) and
-//! `exception` (Tweety is a penguin, penguins are birds, penguins cannot fly). Each row adds a
-//! distractor fact about someone else. Individuals' names are split: the ID names appear in
+//! `exception` (Tweety is a penguin, penguins are birds, penguins cannot fly). Each row adds
+//! distractor premises about someone else under the same rule with the opposite answer. Individuals' names are split: the ID names appear in
 //! `train` and `test_inferred_id`, the held-out names only in `test_inferred_ood`.
 //!
 //! ```
@@ -135,12 +135,20 @@ fn row(rng: &mut Rng, name: &str, other: &str, split: &str) -> ReasoningRow {
             "no"
         }
     };
-    let distractor = &RULES[rng.gen_range(0..RULES.len())];
+    // The distractor is someone else under the same rule with the opposite answer, so no single
+    // word (such as "cannot") gives the answer away: the question's name must be followed.
+    let distractor = if answer == "yes" {
+        let sub = rule.exceptions.choose(rng).expect("exceptions");
+        vec![
+            format!("{} are {}.", capitalise(sub.1), rule.class.1),
+            format!("{} cannot {}.", capitalise(sub.1), rule.ability),
+            format!("{other} is {}.", with_article(sub.0)),
+        ]
+    } else {
+        vec![format!("{other} is {}.", with_article(rule.class.0))]
+    };
     let pos = rng.gen_range(1..=premises.len());
-    premises.insert(
-        pos,
-        format!("{other} is {}.", with_article(distractor.class.0)),
-    );
+    premises.splice(pos..pos, distractor);
     ReasoningRow {
         premises: premises.join(" "),
         question: format!("Can {name} {}?", rule.ability),

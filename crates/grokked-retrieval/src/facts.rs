@@ -97,7 +97,7 @@ impl Fact {
 
 /// The training facts of a comparison or complex task (structure columns attr, e1, e2, v1, v2).
 pub fn training_facts(data: &TaskData) -> Vec<Fact> {
-    if data.task == TaskKind::Composition {
+    if !matches!(data.task, TaskKind::Comparison | TaskKind::Complex) {
         return Vec::new();
     }
     data.split(Split::Train)

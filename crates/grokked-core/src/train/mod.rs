@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod eval;
 pub mod metrics;
+pub mod notebook_progress;
 pub mod optim;
 pub mod progress;
 pub mod schedule;

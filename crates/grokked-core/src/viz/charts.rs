@@ -126,8 +126,8 @@ pub fn line_chart(spec: &LineSpec, series: &Series, stem: &Path) -> Result<()> {
     )
 }
 
-/// Writes `STEM.png` and `STEM.svg` of a run's accuracy curves.
-pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
+/// The axes and series of a run's accuracy curves.
+fn grokking_spec(log: &MetricsLog) -> (LineSpec, Series) {
     let spec = LineSpec {
         title: "Accuracy per split: memorisation, then grokking".into(),
         x_desc: "optimization step (log scale)".into(),
@@ -148,7 +148,19 @@ pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
             )
         })
         .collect();
+    (spec, series)
+}
+
+/// Writes `STEM.png` and `STEM.svg` of a run's accuracy curves.
+pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
+    let (spec, series) = grokking_spec(log);
     line_chart(&spec, &series, stem)
+}
+
+/// A run's accuracy curves as an SVG string (shown inline in notebooks).
+pub fn grokking_curve_svg(log: &MetricsLog) -> Result<super::display::Svg> {
+    let (spec, series) = grokking_spec(log);
+    line_chart_svg(&spec, &series)
 }
 
 /// Named line series as an SVG string (for inline display in notebooks).

@@ -16,6 +16,13 @@ use polars::prelude::*;
 pub struct Svg(pub String);
 
 impl Svg {
+    /// Reads an SVG file (e.g. a plot an analysis wrote) to show it inline.
+    pub fn from_file(path: &std::path::Path) -> crate::error::Result<Self> {
+        std::fs::read_to_string(path)
+            .map(Svg)
+            .map_err(|e| crate::error::GrokError::io(path, e))
+    }
+
     /// Shows the SVG inline in an evcxr notebook.
     pub fn evcxr_display(&self) {
         println!(

@@ -1,0 +1,79 @@
+//! Training progress for notebooks: each evaluation as one printed line (notebook kernels stream
+//! stdout while a cell runs) and the grokking curve so far as inline SVG every few evaluations and
+//! at the end.
+//!
+//! ```
+//! use grokked_core::train::{notebook_progress::NotebookProgress, MetricsRow, TrainObserver};
+//! use grokked_data::Split;
+//! let mut live = NotebookProgress::new(0); // lines only, no curves
+//! live.on_eval(&[Split::TrainInferred], &MetricsRow { step: 100, train_loss: 0.5, lr: 1e-3, acc: vec![0.25] });
+//! assert_eq!(live.log().unwrap().rows.len(), 1);
+//! ```
+
+use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
+use crate::train::progress::format_accuracies;
+use crate::train::trainer::TrainObserver;
+use crate::viz::charts::grokking_curve_svg;
+use grokked_data::Split;
+
+/// Prints evaluations as lines and shows the curve every `curve_every` evaluations and at the end
+/// (`curve_every` 0: lines only).
+#[derive(Debug, Clone, Default)]
+pub struct NotebookProgress {
+    curve_every: usize,
+    log: Option<MetricsLog>,
+}
+
+impl NotebookProgress {
+    /// Lines for every evaluation; curves every `curve_every` evaluations and at the end.
+    pub fn new(curve_every: usize) -> Self {
+        NotebookProgress {
+            curve_every,
+            log: None,
+        }
+    }
+
+    /// The evaluations seen so far.
+    pub fn log(&self) -> Option<&MetricsLog> {
+        self.log.as_ref()
+    }
+
+    fn show_curve(&self) {
+        if let Some(log) = &self.log {
+            match grokking_curve_svg(log) {
+                Ok(svg) => svg.evcxr_display(),
+                Err(e) => println!("(no curve: {e})"),
+            }
+        }
+    }
+}
+
+impl TrainObserver for NotebookProgress {
+    fn on_start(&mut self, start: u64, max_steps: u64) {
+        println!("training from step {start} to at most {max_steps}");
+    }
+
+    fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
+        let log = self
+            .log
+            .get_or_insert_with(|| MetricsLog::new(splits.to_vec()));
+        log.push(row.clone());
+        println!(
+            "step {:>7}  loss {:.4}  {}",
+            row.step,
+            row.train_loss,
+            format_accuracies(splits, row)
+        );
+        let n = log.rows.len();
+        if self.curve_every > 0 && n % self.curve_every == 0 {
+            self.show_curve();
+        }
+    }
+
+    fn on_finish(&mut self, summary: &Summary) {
+        println!("{summary}");
+        if self.curve_every > 0 {
+            self.show_curve();
+        }
+    }
+}
