@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Executes notebooks headless through the Jupyter protocol (nbclient) with the evcxr Rust kernel, one at a
-# time: scripts/notebooks.sh [NOTEBOOK.ipynb ...] (default: every notebooks/*.ipynb, in order).
+# Executes notebooks headless through the Jupyter protocol (nbclient) with the evcxr Rust kernel,
+# one at a time: scripts/notebooks.sh [NOTEBOOK.ipynb ...] (default: every notebooks/*.ipynb, in
+# order). `--install` only installs what is missing; `--lab` opens Jupyter Lab on notebooks/ with
+# the same kernel and environment (installing jupyterlab into the venv on first use).
 # Exits non-zero on the first notebook with a failing cell (a panic or a compile error fails).
 # Executed copies, also of failed notebooks, go to notebooks/executed/ (ignored by git). Installs on first use what is missing:
 # the venv (with nbclient) and evcxr_jupyter.
@@ -32,9 +34,19 @@ mkdir -p "$EVCXR_CONFIG_DIR"
 printf ':preserve_vars_on_panic 0\n:cache 4000\n' > "$EVCXR_CONFIG_DIR/init.evcxr.$$"
 mv "$EVCXR_CONFIG_DIR/init.evcxr.$$" "$EVCXR_CONFIG_DIR/init.evcxr"
 
-if [ $# -eq 0 ]; then
+case "${1:-}" in
+--install)
+    exit 0
+    ;;
+--lab)
+    python -c 'import jupyterlab' 2>/dev/null || python -m pip install --quiet jupyterlab
+    unset EVCXR_CONFIG_DIR  # interactive: keep evcxr's defaults (a panic keeps the variables)
+    exec jupyter lab --notebook-dir=notebooks
+    ;;
+"")
     set -- notebooks/*.ipynb
-fi
+    ;;
+esac
 for nb in "$@"; do
     [ -f "$nb" ] || { echo "grokked: no notebook $nb" >&2; exit 2; }
     dir="$(cd "$(dirname "$nb")" && pwd)"

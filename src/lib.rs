@@ -15,6 +15,7 @@ pub use grokked_core::{error, lens, model, train, viz};
 pub use grokked_data as data;
 pub use grokked_plugin as plugin;
 pub use grokked_retrieval as retrieval;
+pub use plotters;
 pub use polars;
 pub use tch;
 
