@@ -40,12 +40,18 @@ fn failing_cells_fail_the_runner_and_passing_notebooks_keep_their_outputs() {
 
     let panicking = run_fixture("panicking", out.path());
     let err = text(&panicking.stderr);
-    assert!(!panicking.status.success(), "a panicking cell passed:\n{err}");
+    assert!(
+        !panicking.status.success(),
+        "a panicking cell passed:\n{err}"
+    );
     assert!(err.contains("fixture assertion that fails"), "{err}");
     assert!(!err.contains("never reached"), "{err}");
 
     let broken = run_fixture("compile-error", out.path());
     let err = text(&broken.stderr);
-    assert!(!broken.status.success(), "a cell that does not compile passed:\n{err}");
+    assert!(
+        !broken.status.success(),
+        "a cell that does not compile passed:\n{err}"
+    );
     assert!(err.contains("mismatched types"), "{err}");
 }
