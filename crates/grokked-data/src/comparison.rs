@@ -18,7 +18,7 @@
 use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
-use crate::sample::{choose, ratio_count, rng};
+use crate::sample::{choose, ratio_count, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use serde::{Deserialize, Serialize};
@@ -60,14 +60,16 @@ impl Default for ComparisonSpec {
     }
 }
 
-/// Checks the parameters shared by the comparison and complex tasks.
-pub(crate) fn validate_kb(
+/// Checks the parameters shared by the comparison and complex tasks, then draws the knowledge
+/// base with the task's seeded generator, which it returns for the rest of the task's sampling.
+pub(crate) fn validated_kb(
     task: &str,
     entities: usize,
     attributes: usize,
     values: usize,
     id_ratio: f64,
-) -> Result<()> {
+    seed: u64,
+) -> Result<(AttributeKb, Rng, CmpNames)> {
     let bad = |f: &str, m: String| Err(DataError::field(format!("{task} task"), f, m));
     if entities < 2 {
         return bad("entities", format!("need at least 2, got {entities}"));
@@ -81,7 +83,10 @@ pub(crate) fn validate_kb(
     if !(0.0..=1.0).contains(&id_ratio) {
         return bad("id_ratio", format!("must be in [0, 1], got {id_ratio}"));
     }
-    Ok(())
+    let mut rng = rng(seed);
+    let kb = AttributeKb::generate(entities, attributes, values, id_ratio, &mut rng);
+    let names = CmpNames::new(&kb);
+    Ok((kb, rng, names))
 }
 
 /// Token strings of the comparison vocabulary.
@@ -116,22 +121,14 @@ impl CmpNames {
 impl ComparisonSpec {
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        validate_kb(
+        let (kb, mut rng, names) = validated_kb(
             "comparison",
             self.entities,
             self.attributes,
             self.values,
             self.id_ratio,
+            self.seed,
         )?;
-        let mut rng = rng(self.seed);
-        let kb = AttributeKb::generate(
-            self.entities,
-            self.attributes,
-            self.values,
-            self.id_ratio,
-            &mut rng,
-        );
-        let names = CmpNames::new(&kb);
         let atomic = |split, a: usize, e: usize| {
             Example::new(
                 split,

@@ -17,11 +17,11 @@
 //! ```
 
 use crate::attributes::{AttributeKb, Pair, PairClass, PairPools};
-use crate::comparison::{validate_kb, CmpNames};
+use crate::comparison::{validated_kb, CmpNames};
 use crate::error::Result;
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
 use crate::proof::{proved_label, ComparisonGraph};
-use crate::sample::{choose, ratio_count, rng, Rng};
+use crate::sample::{choose, ratio_count, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use serde::{Deserialize, Serialize};
@@ -134,22 +134,14 @@ fn balanced(
 impl ComplexSpec {
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        validate_kb(
+        let (kb, mut rng, names) = validated_kb(
             "complex",
             self.entities,
             self.attributes,
             self.values,
             self.id_ratio,
+            self.seed,
         )?;
-        let mut rng = rng(self.seed);
-        let kb = AttributeKb::generate(
-            self.entities,
-            self.attributes,
-            self.values,
-            self.id_ratio,
-            &mut rng,
-        );
-        let names = CmpNames::new(&kb);
         let atomic = |split, a: usize, e: usize| {
             Example::new(
                 split,

@@ -4,11 +4,10 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_data::{
-    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, official_json,
-    tokenizer::TaskTokenizer, vocab, FactKind, Split,
-};
+use grokked_data::{official_json, tokenizer::TaskTokenizer, vocab, FactKind, Split};
 use support::python;
+
+mod small_tasks;
 
 fn run_python(code: &str, args: &[&str]) -> String {
     let out = std::process::Command::new(python())
@@ -27,31 +26,7 @@ fn run_python(code: &str, args: &[&str]) -> String {
 
 #[test]
 fn official_json_round_trips_every_task() {
-    let tasks = [
-        CompositionSpec {
-            entities: 40,
-            relations: 6,
-            out_degree: 3,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-        ComparisonSpec {
-            entities: 30,
-            attributes: 2,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-        ComplexSpec {
-            entities: 80,
-            attributes: 2,
-            queries_per_label: 4,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-    ];
+    let tasks = small_tasks::one_of_each_kind();
     for data in tasks {
         let dir = tempfile::tempdir().unwrap();
         official_json::write(&data, dir.path()).unwrap();

@@ -4,7 +4,10 @@ use grokked_data::{
     comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, folder, vocab,
     Example, FactKind, Split, TaskData,
 };
+use grokked_data::{question_task, rules::RulesSpec};
 use std::collections::{HashMap, HashSet};
+
+mod small_tasks;
 
 fn train_targets(data: &TaskData) -> HashSet<&str> {
     data.split(Split::Train)
@@ -219,31 +222,15 @@ fn same_seed_same_parquet_bytes_other_seed_other_data() {
 
 #[test]
 fn folders_round_trip_every_task() {
-    let tasks = [
-        CompositionSpec {
-            entities: 40,
-            relations: 6,
-            out_degree: 3,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-        ComparisonSpec {
-            entities: 30,
-            attributes: 2,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-        ComplexSpec {
-            entities: 80,
-            attributes: 2,
-            queries_per_label: 4,
-            ..Default::default()
-        }
-        .generate()
-        .unwrap(),
-    ];
+    // The three knowledge-graph kinds and a question-answering task from English rows.
+    let mut tasks = small_tasks::one_of_each_kind();
+    let rows = RulesSpec {
+        rows: 40,
+        ..Default::default()
+    }
+    .generate()
+    .unwrap();
+    tasks.push(question_task::to_task(&rows, 0).unwrap());
     for data in tasks {
         let dir = tempfile::tempdir().unwrap();
         folder::save(&data, dir.path()).unwrap();
