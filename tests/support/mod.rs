@@ -32,14 +32,15 @@ pub fn python() -> PathBuf {
 /// Runs `tests/python/SCRIPT args...` and returns its stdout, failing the test on a non-zero exit.
 pub fn run_py(script: &str, args: &[&str]) -> String {
     let path = workspace_root().join("tests/python").join(script);
-    let out = Command::new(python())
-        .arg(&path)
-        .args(args)
-        .output()
-        .expect("start python");
+    success_stdout(Command::new(python()).arg(&path).args(args))
+}
+
+/// Runs `cmd` and returns its stdout, failing the test with its stderr on a non-zero exit.
+pub fn success_stdout(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("start the command");
     assert!(
         out.status.success(),
-        "{script} {args:?} failed:\n{}",
+        "{cmd:?} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8 output")

@@ -4,32 +4,23 @@
 mod support;
 
 use std::process::Command;
-use support::run_py;
+use support::{run_py, success_stdout};
 
 #[test]
 fn print_ids_equals_hf_greedy_and_text_decodes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     run_py("hf_peer.py", &["random", d, "4", "2", "64", "4"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_grokked"))
-        .args([
-            "generate",
-            "--model",
-            d,
-            "--prompt",
-            "The quick brown fox",
-            "--max-length",
-            "20",
-            "--print-ids",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stdout = success_stdout(Command::new(env!("CARGO_BIN_EXE_grokked")).args([
+        "generate",
+        "--model",
+        d,
+        "--prompt",
+        "The quick brown fox",
+        "--max-length",
+        "20",
+        "--print-ids",
+    ]));
     let ids: Vec<i64> = stdout
         .lines()
         .last()

@@ -1,7 +1,11 @@
 //! `grokked plugin inspect` on the example and fixture plugins (built by the test command).
 
+#[path = "../../../tests/support/mod.rs"]
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
+use support::success_stdout;
 
 fn library(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_grokked"))
@@ -17,24 +21,15 @@ fn library(name: &str) -> PathBuf {
 
 #[test]
 fn inspect_prints_declaration_and_parameters_and_refuses_wrong_abi() {
-    let out = Command::new(env!("CARGO_BIN_EXE_grokked"))
-        .args([
-            "plugin",
-            "inspect",
-            library("shared_depth").to_str().unwrap(),
-            "--options",
-            r#"{"k": 3, "n": 2}"#,
-            "--n-embd",
-            "8",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = success_stdout(Command::new(env!("CARGO_BIN_EXE_grokked")).args([
+        "plugin",
+        "inspect",
+        library("shared_depth").to_str().unwrap(),
+        "--options",
+        r#"{"k": 3, "n": 2}"#,
+        "--n-embd",
+        "8",
+    ]));
     assert!(
         text.contains("plugin shared-depth") && text.contains("libtorch  2.11.0"),
         "{text}"

@@ -5,23 +5,17 @@
 mod support;
 
 use grokked_data::{official_json, tokenizer::TaskTokenizer, vocab, FactKind, Split};
-use support::python;
+use support::{python, success_stdout};
 
 mod small_tasks;
 
 fn run_python(code: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(python())
-        .arg("-c")
-        .arg(code)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    success_stdout(
+        std::process::Command::new(python())
+            .arg("-c")
+            .arg(code)
+            .args(args),
+    )
 }
 
 #[test]
