@@ -4,8 +4,8 @@
 # order). `--install` only installs what is missing; `--lab` opens Jupyter Lab on notebooks/ with
 # the same kernel and environment (installing jupyterlab into the venv on first use).
 # Exits non-zero on the first notebook with a failing cell (a panic or a compile error fails).
-# Executed copies, also of failed notebooks, go to notebooks/executed/ (ignored by git). Installs on first use what is missing:
-# the venv (with nbclient) and evcxr_jupyter.
+# Executed copies, also of failed notebooks, go to notebooks/executed/ (ignored by git). Installs
+# on first use what is missing: the venv (with nbclient) and evcxr_jupyter.
 #   GROKKED_NOTEBOOK_CACHE  persistent caches (default: ~/.cache/grokked/notebooks): one evcxr
 #                           build folder per notebook, so warm runs recompile nothing
 #   GROKKED_NOTEBOOK_OUT    where executed copies go (default: notebooks/executed)

@@ -20,6 +20,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs a fixture that must fail, checks that its error output shows `error`, and returns it.
+fn failure_of(name: &str, out: &Path, error: &str) -> String {
+    let run = run_fixture(name, out);
+    let err = text(&run.stderr);
+    assert!(!run.status.success(), "fixture {name} passed:\n{err}");
+    assert!(err.contains(error), "{err}");
+    err
+}
+
 // One test runs the fixtures one after another: notebooks never run concurrently.
 #[test]
 fn failing_cells_fail_the_runner_and_passing_notebooks_keep_their_outputs() {
@@ -38,20 +47,7 @@ fn failing_cells_fail_the_runner_and_passing_notebooks_keep_their_outputs() {
         .collect();
     assert!(printed.contains("answer 42"), "outputs: {printed}");
 
-    let panicking = run_fixture("panicking", out.path());
-    let err = text(&panicking.stderr);
-    assert!(
-        !panicking.status.success(),
-        "a panicking cell passed:\n{err}"
-    );
-    assert!(err.contains("fixture assertion that fails"), "{err}");
+    let err = failure_of("panicking", out.path(), "fixture assertion that fails");
     assert!(!err.contains("never reached"), "{err}");
-
-    let broken = run_fixture("compile-error", out.path());
-    let err = text(&broken.stderr);
-    assert!(
-        !broken.status.success(),
-        "a cell that does not compile passed:\n{err}"
-    );
-    assert!(err.contains("mismatched types"), "{err}");
+    failure_of("compile-error", out.path(), "mismatched types");
 }

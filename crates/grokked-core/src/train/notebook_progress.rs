@@ -11,7 +11,7 @@
 //! ```
 
 use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
-use crate::train::progress::format_accuracies;
+use crate::train::progress::format_eval_line;
 use crate::train::trainer::TrainObserver;
 use crate::viz::charts::grokking_curve_svg;
 use grokked_data::Split;
@@ -58,12 +58,7 @@ impl TrainObserver for NotebookProgress {
             .log
             .get_or_insert_with(|| MetricsLog::new(splits.to_vec()));
         log.push(row.clone());
-        println!(
-            "step {:>7}  loss {:.4}  {}",
-            row.step,
-            row.train_loss,
-            format_accuracies(splits, row)
-        );
+        println!("{}", format_eval_line(splits, row));
         let n = log.rows.len();
         if self.curve_every > 0 && n % self.curve_every == 0 {
             self.show_curve();

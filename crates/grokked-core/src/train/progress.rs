@@ -57,6 +57,16 @@ pub fn format_accuracies(splits: &[Split], row: &MetricsRow) -> String {
         .join("  ")
 }
 
+/// "step N  loss L  <accuracies>": one evaluation as a line.
+pub fn format_eval_line(splits: &[Split], row: &MetricsRow) -> String {
+    format!(
+        "step {:>7}  loss {:.4}  {}",
+        row.step,
+        row.train_loss,
+        format_accuracies(splits, row)
+    )
+}
+
 impl TrainObserver for ProgressBarObserver {
     fn on_start(&mut self, start: u64, max_steps: u64) {
         self.bar.set_length(max_steps);
@@ -78,10 +88,7 @@ impl TrainObserver for ProgressBarObserver {
     fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
         self.last_acc = format_accuracies(splits, row);
         if self.print_evals {
-            let line = format!(
-                "step {:>7}  loss {:.4}  {}",
-                row.step, row.train_loss, self.last_acc
-            );
+            let line = format_eval_line(splits, row);
             if self.bar.is_hidden() {
                 eprintln!("{line}");
             } else {
