@@ -7,7 +7,9 @@
 # Executed copies, also of failed notebooks, go to notebooks/executed/ (ignored by git). Installs
 # on first use what is missing: the venv (with nbclient) and evcxr_jupyter.
 #   GROKKED_NOTEBOOK_CACHE  persistent caches (default: ~/.cache/grokked/notebooks): one evcxr
-#                           build folder per notebook, so warm runs recompile nothing
+#                           build folder per notebook folder, shared by its notebooks (they run
+#                           one at a time and have the same dependencies), so the facade and its
+#                           dependencies are compiled once and warm runs recompile only cells
 #   GROKKED_NOTEBOOK_OUT    where executed copies go (default: notebooks/executed)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -51,7 +53,7 @@ for nb in "$@"; do
     [ -f "$nb" ] || { echo "grokked: no notebook $nb" >&2; exit 2; }
     dir="$(cd "$(dirname "$nb")" && pwd)"
     name="$(basename "$nb" .ipynb)"
-    export EVCXR_TMPDIR="$cache/build/$name"
+    export EVCXR_TMPDIR="$cache/build/$(basename "$dir")"
     mkdir -p "$EVCXR_TMPDIR"
     start=$SECONDS
     echo "grokked: executing $nb" >&2
