@@ -7,11 +7,16 @@ cd "$GROKKED_ROOT"
 steps="${1:-8000}"
 out="${2:-runs/experiments}"
 cargo build --release -q -p grokked-cli -p shared-depth
+release="${CARGO_TARGET_DIR:-target}/release"
+grokked="$release/grokked"
 for cfg in composition-small composition-small-shared-depth; do
     rm -rf "$out/$cfg"
-    ./target/release/grokked train --config "datasets/configs/$cfg.toml" --out "$out/$cfg" \
-        --set "max_steps=$steps" --set "stop_at_id_accuracy=1.5" 2>&1 | tail -2
+    plugin=()
+    [ "$cfg" = composition-small ] ||
+        plugin=(--set "model.plugin.path=\"$release/libshared_depth.so\"")
+    "$grokked" train --config "datasets/configs/$cfg.toml" --out "$out/$cfg" \
+        --set "max_steps=$steps" --set "stop_at_id_accuracy=1.5" "${plugin[@]}" 2>&1 | tail -2
 done
 for cfg in composition-small composition-small-shared-depth; do
-    ./target/release/grokked eval --run "$out/$cfg"
+    "$grokked" eval --run "$out/$cfg"
 done
