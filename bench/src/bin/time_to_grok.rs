@@ -1,8 +1,9 @@
 //! Steps (and wall time) until ID test accuracy reaches 95% on composition-small: this trainer,
-//! this trainer with Grokfast (alpha 0.98, lambda 2), and the Python peer, with equal init and
-//! hyperparameters. Long (minutes per run on 2 cores): a benchmark, never a test.
+//! this trainer with Grokfast (default alpha 0.98, lambda 2, the Grokfast paper's setting), and the
+//! Python peer, with equal init and hyperparameters. Long (minutes per run on 2 cores): a
+//! benchmark, never a test. `bench/experiments/grokfast_sweep.sh` compares Grokfast settings.
 //!
-//! Run: `scripts/bench.sh time_to_grok [CONFIG] [MAX_STEPS]`.
+//! Run: `scripts/bench.sh time_to_grok [CONFIG] [MAX_STEPS] [ALPHA:LAMBDA]`.
 
 use grokked_bench::{root, run_peer, timed};
 use grokked_core::train::{trainer::Silent, RunConfig, Trainer};
@@ -24,6 +25,11 @@ fn main() -> anyhow::Result<()> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(10_000);
+    let (alpha, lambda) = args
+        .get(3)
+        .map_or("0.98:2", String::as_str)
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("the Grokfast setting must be ALPHA:LAMBDA"))?;
     let mut cfg = RunConfig::from_file(&config)?;
     cfg.set(&format!("max_steps={max_steps}"))?;
     cfg.set("stop_at_id_accuracy=0.95")?;
@@ -32,7 +38,9 @@ fn main() -> anyhow::Result<()> {
     let base = std::env::temp_dir().join(format!("grokked-grok-{}", std::process::id()));
     let (plain_steps, plain_s, trainer) = ours(&cfg, &base.join("plain"))?;
     let mut fast = cfg.clone();
-    fast.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }")?;
+    fast.set(&format!(
+        "train.grokfast={{ alpha = {alpha}, lambda = {lambda} }}"
+    ))?;
     let (fast_steps, fast_s, _) = ours(&fast, &base.join("grokfast"))?;
     let peer = run_peer(&trainer, &base, max_steps, 250, 0.95, "cpu")?;
     let peer_steps = peer.curve.iter().find(|(_, a)| *a >= 0.95).map(|(s, _)| *s);
@@ -46,7 +54,7 @@ fn main() -> anyhow::Result<()> {
         show(plain_steps)
     );
     println!(
-        "grokked + Grokfast:  {:>8} steps  {fast_s:7.1}s",
+        "grokked + Grokfast:  {:>8} steps  {fast_s:7.1}s  (alpha {alpha}, lambda {lambda})",
         show(fast_steps)
     );
     println!(
