@@ -1,9 +1,9 @@
 //! Steps (and wall time) until ID test accuracy reaches 95% on composition-small: this trainer,
-//! this trainer with Grokfast (default alpha 0.98, lambda 2, the Grokfast paper's setting), and the
-//! Python peer, with equal init and hyperparameters. Long (minutes per run on 2 cores): a
-//! benchmark, never a test. `bench/experiments/grokfast_sweep.sh` compares Grokfast settings.
+//! this trainer with each Grokfast setting given (default alpha 0.98, lambda 2, the Grokfast
+//! paper's setting; several settings make a sweep), and the Python peer, with equal init and
+//! hyperparameters. Long (minutes per run on 2 cores): a benchmark, never a test.
 //!
-//! Run: `scripts/bench.sh time_to_grok [CONFIG] [MAX_STEPS] [ALPHA:LAMBDA]`.
+//! Run: `scripts/bench.sh time_to_grok [CONFIG] [MAX_STEPS] [ALPHA:LAMBDA ...]`.
 
 use grokked_bench::{root, run_peer, timed};
 use grokked_core::train::{trainer::Silent, RunConfig, Trainer};
@@ -25,11 +25,17 @@ fn main() -> anyhow::Result<()> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(10_000);
-    let (alpha, lambda) = args
-        .get(3)
-        .map_or("0.98:2", String::as_str)
-        .split_once(':')
-        .ok_or_else(|| anyhow::anyhow!("the Grokfast setting must be ALPHA:LAMBDA"))?;
+    let settings: Vec<&str> = match args.get(3..) {
+        Some(given) if !given.is_empty() => given.iter().map(String::as_str).collect(),
+        _ => vec!["0.98:2"],
+    };
+    let settings = settings
+        .into_iter()
+        .map(|s| {
+            s.split_once(':')
+                .ok_or_else(|| anyhow::anyhow!("Grokfast setting {s:?} is not ALPHA:LAMBDA"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let mut cfg = RunConfig::from_file(&config)?;
     cfg.set(&format!("max_steps={max_steps}"))?;
     cfg.set("stop_at_id_accuracy=0.95")?;
@@ -37,11 +43,15 @@ fn main() -> anyhow::Result<()> {
     cfg.set("train.checkpoint={ dense_every = 0, dense_until = 0, sparse_every = 0 }")?;
     let base = std::env::temp_dir().join(format!("grokked-grok-{}", std::process::id()));
     let (plain_steps, plain_s, trainer) = ours(&cfg, &base.join("plain"))?;
-    let mut fast = cfg.clone();
-    fast.set(&format!(
-        "train.grokfast={{ alpha = {alpha}, lambda = {lambda} }}"
-    ))?;
-    let (fast_steps, fast_s, _) = ours(&fast, &base.join("grokfast"))?;
+    let mut fast_runs = Vec::new();
+    for (i, (alpha, lambda)) in settings.iter().enumerate() {
+        let mut fast = cfg.clone();
+        fast.set(&format!(
+            "train.grokfast={{ alpha = {alpha}, lambda = {lambda} }}"
+        ))?;
+        let (steps, secs, _) = ours(&fast, &base.join(format!("grokfast-{i}")))?;
+        fast_runs.push((steps, secs));
+    }
     let peer = run_peer(&trainer, &base, max_steps, 250, 0.95, "cpu")?;
     let peer_steps = peer.curve.iter().find(|(_, a)| *a >= 0.95).map(|(s, _)| *s);
     let show = |s: Option<u64>| s.map_or(format!(">{max_steps}"), |s| s.to_string());
@@ -53,21 +63,22 @@ fn main() -> anyhow::Result<()> {
         "grokked:             {:>8} steps  {plain_s:7.1}s",
         show(plain_steps)
     );
-    println!(
-        "grokked + Grokfast:  {:>8} steps  {fast_s:7.1}s  (alpha {alpha}, lambda {lambda})",
-        show(fast_steps)
-    );
+    for ((alpha, lambda), (steps, secs)) in settings.iter().zip(&fast_runs) {
+        let speed_up = match (plain_steps, steps) {
+            (Some(p), Some(f)) => format!("{:.2}x fewer steps", p as f64 / *f as f64),
+            _ => "-".to_string(),
+        };
+        println!(
+            "grokked + Grokfast:  {:>8} steps  {secs:7.1}s  (alpha {alpha}, lambda {lambda}): \
+             {speed_up} (goal >= 3x)",
+            show(*steps)
+        );
+    }
     println!(
         "HF + PyTorch peer:   {:>8} steps  {:7.1}s",
         show(peer_steps),
         peer.seconds
     );
-    if let (Some(p), Some(f)) = (plain_steps, fast_steps) {
-        println!(
-            "Grokfast speed-up: {:.2}x fewer steps (goal >= 3x)",
-            p as f64 / f as f64
-        );
-    }
     std::fs::remove_dir_all(&base)?;
     Ok(())
 }
