@@ -8,7 +8,7 @@ cd "$GROKKED_ROOT"
 cargo fmt --all -- --check
 scripts/notebooks.sh --install
 # The plugin libraries the tests load (cargo test builds no cdylib on its own).
-cargo build -p shared-depth -p fact-memory -p fixture-panicking -p fixture-wrong-abi
+cargo build -p shared-depth -p fact-memory -p fixture-panicking -p fixture-wrong-abi -p fixture-constructor-marker
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 scripts/notebooks.sh

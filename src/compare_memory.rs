@@ -13,11 +13,10 @@
 //! ```
 
 use grokked_core::error::{GrokError, Result};
-use grokked_core::train::checkpoint::latest_checkpoint;
-use grokked_core::train::trainer::{TrainObserver, DATA_DIR};
-use grokked_core::train::{RunConfig, Trainer};
+use grokked_core::train::trainer::TrainObserver;
+use grokked_core::train::{RunConfig, RunDir, Trainer};
 use grokked_core::viz::heatmap::bars;
-use grokked_data::{folder, table, Split, TaskData};
+use grokked_data::{table, Split, TaskData};
 use grokked_retrieval::context::{in_context_task, oracle_accuracy};
 use grokked_retrieval::facts::{training_facts, Fact};
 use grokked_retrieval::store::FactStore;
@@ -61,7 +60,7 @@ fn train_or_resume(
     data: Option<TaskData>,
     observer: &mut dyn TrainObserver,
 ) -> Result<Trainer> {
-    let mut t = if latest_checkpoint(dir)?.is_some() {
+    let mut t = if RunDir::new(dir).latest_checkpoint()?.is_some() {
         let mut t = Trainer::resume(dir)?;
         t.cfg.train.max_steps = cfg.train.max_steps;
         t
@@ -122,12 +121,12 @@ pub fn compare_memory(
         start.elapsed().as_secs_f64(),
     ));
 
-    let data = folder::load(&out.join("parametric").join(DATA_DIR))?;
+    let data = &parametric.data;
     let start = Instant::now();
     let store =
-        FactStore::new(training_facts(&data)).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        FactStore::new(training_facts(data)).map_err(|e| GrokError::Invalid(e.to_string()))?;
     let task =
-        in_context_task(&data, &store, opts.k).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        in_context_task(data, &store, opts.k).map_err(|e| GrokError::Invalid(e.to_string()))?;
     let mut rcfg = cfg.clone();
     rcfg.name = format!("{}-retrieval", cfg.name);
     if let Some(steps) = opts.reasoner_steps {
@@ -141,16 +140,16 @@ pub fn compare_memory(
         start.elapsed().as_secs_f64(),
     ));
 
-    let (entities, values) = dims(&data);
+    let (entities, values) = dims(data);
     let start = Instant::now();
-    let all = oracle_accuracy(&data, store.facts(), Split::TestHard, entities, values);
+    let all = oracle_accuracy(data, store.facts(), Split::TestHard, entities, values);
     rows.push((
         "symbolic oracle (all training facts)".into(),
         all,
         start.elapsed().as_secs_f64(),
     ));
     let start = Instant::now();
-    let retrieved = retrieved_oracle(&data, &store, opts.k, entities, values)?;
+    let retrieved = retrieved_oracle(data, &store, opts.k, entities, values)?;
     rows.push((
         format!("symbolic oracle (retrieved top-{} only)", opts.k),
         retrieved,

@@ -292,7 +292,7 @@ fn analysis_report_writes_tables_and_plots_for_a_run() {
     use grokked::train::trainer::Silent;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = RunConfig::from_toml_str(
-        "name = \"t\"\n[data]\ntask = \"composition\"\nentities = 20\nrelations = 4\nout_degree = 2\nphi = 2.0\n\
+        "name = \"t\"\n[data]\ntask = \"composition\"\nentities = 20\nrelations = 4\nout_degree = 2\nphi = 1.5\n\
          [model]\nn_layer = 2\nn_embd = 16\nn_head = 2\n[train]\nlr = 3e-3\nbatch_size = 32\nwarmup_steps = 0\nmax_steps = 20\ndevice = \"cpu\"\n\
          eval = { dense_every = 10, dense_until = 20, sparse_every = 10 }\ncheckpoint = { dense_every = 10, dense_until = 20, sparse_every = 10 }",
     )

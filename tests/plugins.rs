@@ -4,34 +4,16 @@
 
 use grokked::lens::cache::run_with_cache;
 use grokked::model::block::Block;
+use grokked::model::LoadPolicy;
 use grokked::plugin::abi::ModelDims;
 use grokked::plugin::host::{load_plugin, PluginConfig, PluginError};
 use grokked::prelude::*;
 use grokked::train::trainer::Silent;
+use grokked::train::{ResumeOptions, RunDir};
 use std::path::PathBuf;
 
-/// `target/<profile>/lib<name>.so` next to this test binary.
-fn library(name: &str) -> PathBuf {
-    let dir = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let file = format!(
-        "{}{name}{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    );
-    let path = dir.join(file);
-    assert!(
-        path.is_file(),
-        "{} missing: the test command builds the plugin packages first",
-        path.display()
-    );
-    path
-}
+mod support;
+use support::plugin_library as library;
 
 const DIMS: ModelDims = ModelDims {
     n_embd: 16,
@@ -198,7 +180,7 @@ fn plugin_run_config(after_layer: usize, replace: usize) -> RunConfig {
         entities = 20
         relations = 4
         out_degree = 2
-        phi = 2.0
+        phi = 1.5
         [model]
         n_layer = 4
         n_embd = 16
@@ -215,12 +197,12 @@ fn plugin_run_config(after_layer: usize, replace: usize) -> RunConfig {
         "#,
     )
     .unwrap();
-    cfg.model.plugin = Some(PluginConfig {
-        path: library("shared_depth"),
-        options: serde_json::json!({"k": 1, "n": 2}),
+    cfg.model.plugin = Some(PluginConfig::new(
+        library("shared_depth"),
+        serde_json::json!({"k": 1, "n": 2}),
         after_layer,
         replace,
-    });
+    ));
     cfg
 }
 
@@ -257,15 +239,6 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
         .sum(Kind::Float)
         .backward();
     assert!(plugin_w.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
-    let resumed = Trainer::resume(dir.path()).unwrap();
-    assert_eq!(resumed.step, 10);
-    assert!(resumed
-        .model
-        .gpt
-        .forward(&ids, false)
-        .unwrap()
-        .equal(&logits));
-
     let (_, cache) = run_with_cache(&t.model.gpt, &ids, |s| s.kind() == "resid_post").unwrap();
     assert_eq!(
         cache.keys().copied().collect::<Vec<_>>(),
@@ -273,7 +246,26 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
     );
     let out = generate(&t.model.gpt, &[vec![1, 21]], &GenerateOpts::greedy(4)).unwrap();
     assert_eq!(out[0].len(), 4);
-    let loaded = grokked::train::checkpoint::load_model(dir.path(), Some(10), Device::Cpu)
+    drop(t); // releases the run folder's lock
+
+    // Reopening the run loads the library its config names: that needs consent.
+    let err = Trainer::resume(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("--allow-plugin"), "{err}");
+    let allow = LoadPolicy::data_only().allow_plugin(library("shared_depth"));
+    let opts = ResumeOptions {
+        policy: allow.clone(),
+        ..Default::default()
+    };
+    let resumed = Trainer::resume_with(dir.path(), &opts).unwrap();
+    assert_eq!(resumed.step, 10);
+    assert!(resumed
+        .model
+        .gpt
+        .forward(&ids, false)
+        .unwrap()
+        .equal(&logits));
+    let loaded = RunDir::new(dir.path())
+        .load_model_with(Some(10), Device::Cpu, &allow)
         .unwrap()
         .0;
     assert!(loaded.gpt.forward(&ids, false).unwrap().equal(&logits));
@@ -282,12 +274,12 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
 #[test]
 fn plugin_placement_is_validated() {
     let mut cfg = GptConfig::small(10, 8, 2, 16, 2);
-    cfg.plugin = Some(PluginConfig {
-        path: library("shared_depth"),
-        options: serde_json::json!({}),
-        after_layer: 1,
-        replace: 2,
-    });
+    cfg.plugin = Some(PluginConfig::new(
+        library("shared_depth"),
+        serde_json::json!({}),
+        1,
+        2,
+    ));
     let err = GptModel::new(cfg, Device::Cpu).unwrap_err().to_string();
     assert!(
         err.contains("after_layer 1 + replace 2 exceeds n_layer 2"),

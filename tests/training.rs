@@ -4,11 +4,11 @@
 use grokked::data::encode::encode;
 use grokked::data::tokenizer::TaskTokenizer;
 use grokked::prelude::*;
-use grokked::train::checkpoint::{checkpoint_dir, latest_checkpoint};
+use grokked::train::chart_observer::GrokkingChart;
 use grokked::train::eval::{exact_match, tensors_of};
 use grokked::train::optim::{AdamW, AdamWConfig, GrokfastFilter};
 use grokked::train::trainer::Silent;
-use grokked::train::{GrokfastConfig, MetricsLog};
+use grokked::train::{GrokfastConfig, MetricsLog, ResumeOptions, RunDir};
 
 mod tiny_run;
 use tiny_run::tiny_run_config as tiny;
@@ -18,7 +18,8 @@ fn loss_falls_and_training_facts_are_learned() {
     let dir = tempfile::tempdir().unwrap();
     let mut t = Trainer::new(tiny(400, 0.0), dir.path()).unwrap();
     let first = t.train_step().unwrap();
-    t.run(&mut Silent).unwrap();
+    let chart = GrokkingChart::for_run(&t.run);
+    t.run(&mut (Silent, chart)).unwrap();
     let log = MetricsLog::load(&dir.path().join("metrics.parquet")).unwrap();
     let last = log.rows.last().unwrap();
     assert!(
@@ -36,27 +37,56 @@ fn loss_falls_and_training_facts_are_learned() {
 }
 
 #[test]
-fn corrupt_checkpoints_are_named_and_interrupted_writes_are_ignored() {
+fn corrupt_checkpoints_are_named_skipped_and_interrupted_writes_removed() {
     let dir = tempfile::tempdir().unwrap();
+    let run = RunDir::new(dir.path());
     Trainer::new(tiny(40, 0.0), dir.path())
         .unwrap()
         .run(&mut Silent)
         .unwrap();
-    // A crash while writing step 60 leaves only a temporary folder behind.
+    // A crash while writing step 60 leaves only a temporary folder behind: ignored, then removed.
     let partial = dir.path().join("checkpoints/.step-60.tmp-999");
     std::fs::create_dir_all(&partial).unwrap();
     std::fs::write(partial.join("model.safetensors"), b"half").unwrap();
-    assert_eq!(latest_checkpoint(dir.path()).unwrap().unwrap().0, 40);
-    assert_eq!(Trainer::resume(dir.path()).unwrap().step, 40);
+    assert_eq!(run.latest_checkpoint().unwrap().unwrap().0, 40);
+    let t = Trainer::resume(dir.path()).unwrap();
+    assert_eq!(t.step, 40);
+    assert!(!partial.exists(), "the stale temporary folder is removed");
+    assert!(
+        t.notes.iter().any(|n| n.contains(".step-60.tmp-999")),
+        "{:?}",
+        t.notes
+    );
+    drop(t);
 
-    let weights = checkpoint_dir(dir.path(), 40).join("model.safetensors");
+    // A truncated latest checkpoint: an explicit resume from it names the file; a plain resume
+    // moves it aside, says so, and continues from the next older one.
+    let weights = run.checkpoint_dir(40).join("model.safetensors");
     let bytes = std::fs::read(&weights).unwrap();
     std::fs::write(&weights, &bytes[..bytes.len() / 3]).unwrap();
-    let err = Trainer::resume(dir.path()).unwrap_err().to_string();
+    let explicit = ResumeOptions {
+        checkpoint: Some(40),
+        ..Default::default()
+    };
+    let err = Trainer::resume_with(dir.path(), &explicit)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("step-40/model.safetensors"), "{err}");
+    let t = Trainer::resume(dir.path()).unwrap();
+    assert_eq!(t.step, 20);
+    assert!(
+        t.notes
+            .iter()
+            .any(|n| n.contains("step 40") && n.contains("corrupt-step-40")),
+        "{:?}",
+        t.notes
+    );
+    assert!(run.checkpoints_dir().join("corrupt-step-40").is_dir());
+    drop(t);
 
-    std::fs::remove_file(checkpoint_dir(dir.path(), 20).join("optimizer.safetensors")).unwrap();
-    std::fs::remove_dir_all(checkpoint_dir(dir.path(), 40)).unwrap();
+    // The only checkpoint left is broken: the error names its file.
+    std::fs::remove_dir_all(run.checkpoint_dir(0)).unwrap();
+    std::fs::remove_file(run.checkpoint_dir(20).join("optimizer.safetensors")).unwrap();
     let err = Trainer::resume(dir.path()).unwrap_err().to_string();
     assert!(err.contains("step-20/optimizer.safetensors"), "{err}");
 }
@@ -77,7 +107,15 @@ fn non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
         err.contains("loss is NaN") && err.contains("step 21"),
         "{err}"
     );
-    assert_eq!(latest_checkpoint(dir.path()).unwrap().unwrap().0, 20);
+    drop(t);
+    assert_eq!(
+        RunDir::new(dir.path())
+            .latest_checkpoint()
+            .unwrap()
+            .unwrap()
+            .0,
+        20
+    );
     assert_eq!(Trainer::resume(dir.path()).unwrap().step, 20);
 }
 
@@ -180,6 +218,7 @@ fn exact_match_equals_greedy_generation_on_hand_made_cases() {
             ("entities", "12".into()),
             ("relations", "3".into()),
             ("out_degree", "2".into()),
+            ("phi", "1.5".into()),
         ])
         .unwrap()
         .generate()

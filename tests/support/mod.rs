@@ -45,3 +45,30 @@ pub fn success_stdout(cmd: &mut Command) -> String {
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
+
+/// A plugin library of the workspace (`target/<profile>/lib<name>.so`, next to the test binary's
+/// `deps/` folder), which the test command builds before the tests.
+pub fn plugin_library(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps/<test>");
+    let file = format!(
+        "{}{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let path = dir.join(file);
+    assert!(
+        path.is_file(),
+        "{} missing: the test command builds the plugin packages first",
+        path.display()
+    );
+    path
+}
+
+/// Where the constructor-marker fixture library leaves its marker when process `pid` loads it.
+pub fn constructor_marker(pid: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("grokked-constructor-marker-{pid}"))
+}

@@ -1,5 +1,6 @@
 //! `grokked analyze`: the paper's mechanistic analyses of a composition run.
 
+use crate::trust::TrustArgs;
 use clap::Args;
 use grokked_core::lens::report::{analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions};
 use grokked_data::Split;
@@ -38,6 +39,8 @@ pub struct AnalyzeArgs {
     /// Seed of the perturbations.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 /// Runs `grokked analyze` (all analyses when none is named).
@@ -51,6 +54,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
         examples: a.examples,
         split: a.split.parse::<Split>()?,
         seed: a.seed,
+        policy: a.trust.policy(),
     };
     let report = analyze_checkpoint(&a.run, a.checkpoint, &opts)?;
     println!(

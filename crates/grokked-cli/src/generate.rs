@@ -1,6 +1,7 @@
 //! `grokked generate`: the tutorial's first example on a Hugging Face GPT-2 folder.
 
-use anyhow::Context;
+use crate::trust::TrustArgs;
+use anyhow::{bail, Context};
 use clap::Args;
 use grokked_core::model::bpe::Gpt2Tokenizer;
 use grokked_core::model::generate::{generate, Decoding, GenerateOpts};
@@ -16,39 +17,48 @@ pub struct GenerateArgs {
     /// The text to continue.
     #[arg(long)]
     prompt: String,
-    /// Total length in tokens, prompt included.
+    /// Total length in tokens, prompt included (must exceed the prompt's length).
     #[arg(long, default_value_t = 50)]
     max_length: usize,
     /// Sample instead of greedy decoding.
     #[arg(long)]
     sample: bool,
-    /// Sampling temperature.
-    #[arg(long, default_value_t = 1.0)]
-    temperature: f64,
-    /// Sample among the K most likely tokens only.
-    #[arg(long)]
+    /// Sampling temperature (default 1; needs --sample).
+    #[arg(long, requires = "sample")]
+    temperature: Option<f64>,
+    /// Sample among the K most likely tokens only (needs --sample).
+    #[arg(long, requires = "sample")]
     top_k: Option<usize>,
-    /// Sample from the smallest set of tokens whose probability reaches P.
-    #[arg(long)]
+    /// Sample from the smallest set of tokens whose probability reaches P (needs --sample).
+    #[arg(long, requires = "sample")]
     top_p: Option<f64>,
-    /// Seed of the sampler.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Seed of the sampler (default 0; needs --sample).
+    #[arg(long, requires = "sample")]
+    seed: Option<u64>,
     /// Also print the token ids (prompt included), space-separated, on the last line.
     #[arg(long)]
     print_ids: bool,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 /// Runs the subcommand.
 pub fn run(a: GenerateArgs) -> anyhow::Result<()> {
     let device = tch::Device::cuda_if_available();
-    let model = hf::load_folder(&a.model, device)
+    let model = hf::load_folder_with(&a.model, device, &a.trust.policy())
         .with_context(|| format!("loading model folder {}", a.model.display()))?;
     let tok = Gpt2Tokenizer::for_model_dir(&a.model)?;
     let prompt = tok.encode(&a.prompt)?;
+    if a.max_length <= prompt.len() {
+        bail!(
+            "--max-length {} leaves nothing to generate: it counts the prompt, which is {} tokens",
+            a.max_length,
+            prompt.len()
+        );
+    }
     let decoding = if a.sample {
         Decoding::Sample {
-            temperature: a.temperature,
+            temperature: a.temperature.unwrap_or(1.0),
             top_k: a.top_k,
             top_p: a.top_p,
         }
@@ -58,7 +68,7 @@ pub fn run(a: GenerateArgs) -> anyhow::Result<()> {
     let opts = GenerateOpts {
         max_length: a.max_length,
         decoding,
-        seed: a.seed,
+        seed: a.seed.unwrap_or(0),
         stop_token: model.config().eos_token_id,
         use_cache: true,
     };

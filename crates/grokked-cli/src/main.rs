@@ -6,6 +6,7 @@ mod generate;
 mod memory;
 mod plugin;
 mod train;
+mod trust;
 
 use clap::{Parser, Subcommand};
 

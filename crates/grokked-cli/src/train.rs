@@ -1,14 +1,12 @@
 //! `grokked train` and `grokked eval`.
 
+use crate::trust::TrustArgs;
 use anyhow::{bail, Context};
 use clap::Args;
-use grokked_core::train::checkpoint::{latest_checkpoint, load_model};
+use grokked_core::train::chart_observer::GrokkingChart;
 use grokked_core::train::eval::{eval_sets, evaluate_sets};
 use grokked_core::train::progress::ProgressBarObserver;
-use grokked_core::train::trainer::{resolve_device, CONFIG_FILE, DATA_DIR};
-use grokked_core::train::{RunConfig, Trainer};
-use grokked_data::folder;
-use grokked_data::tokenizer::TaskTokenizer;
+use grokked_core::train::{ResumeOptions, RunConfig, RunDir, Trainer};
 use std::path::PathBuf;
 
 /// Arguments of `grokked train`.
@@ -17,31 +15,35 @@ pub struct TrainArgs {
     /// Run config (TOML), e.g. datasets/configs/composition-small.toml.
     #[arg(long, required_unless_present = "resume")]
     config: Option<PathBuf>,
-    /// Override a config key: `--set max_steps=8000`, `--set data.phi=7.2` (repeatable).
+    /// Override a config key: `--set max_steps=8000`, `--set data.phi=7.2` (repeatable). On
+    /// `--resume`, only [train] settings; they are saved with the next checkpoint.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Run folder (default: runs/<name>).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the run in this folder from its latest checkpoint.
+    /// Continue the run in this folder from its newest intact checkpoint.
     #[arg(long, conflicts_with = "config")]
     resume: Option<PathBuf>,
+    /// With --resume: continue from this checkpoint step instead of the newest.
+    #[arg(long, requires = "resume")]
+    checkpoint: Option<u64>,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 /// Runs `grokked train`.
 pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
     let mut trainer = if let Some(dir) = &a.resume {
-        let mut t = Trainer::resume(dir).with_context(|| format!("resuming {}", dir.display()))?;
-        if !a.sets.is_empty() {
-            let mut cfg = t.cfg.clone();
-            for s in &a.sets {
-                cfg.set(s)?;
-            }
-            if cfg.data != t.cfg.data || cfg.model != t.cfg.model {
-                bail!("--set on --resume may change only [train] settings");
-            }
-            grokked_core::fsutil::write_atomic(&dir.join(CONFIG_FILE), cfg.to_toml()?.as_bytes())?;
-            t.cfg = cfg;
+        let opts = ResumeOptions {
+            checkpoint: a.checkpoint,
+            sets: a.sets.clone(),
+            policy: a.trust.policy(),
+        };
+        let t = Trainer::resume_with(dir, &opts)
+            .with_context(|| format!("resuming {}", dir.display()))?;
+        for note in &t.notes {
+            eprintln!("note: {note}");
         }
         eprintln!("resuming {} at step {}", dir.display(), t.step);
         t
@@ -58,7 +60,7 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .unwrap_or_else(|| PathBuf::from("runs").join(&cfg.name));
-        if latest_checkpoint(&out)?.is_some() {
+        if RunDir::new(&out).latest_checkpoint()?.is_some() {
             bail!(
                 "{} already holds a run: continue it with --resume {0}, or choose another --out",
                 out.display()
@@ -68,21 +70,29 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
     };
     eprintln!(
         "{}: {} parameters on {:?}, {} training examples",
-        trainer.run_dir.display(),
+        trainer.run.path().display(),
         trainer.model.num_parameters(),
         trainer.model.device(),
         trainer.data.count(grokked_data::Split::Train)
     );
     let start = std::time::Instant::now();
     let from = trainer.step;
-    trainer.run(&mut ProgressBarObserver::new())?;
+    let mut observers = (
+        ProgressBarObserver::new(),
+        GrokkingChart::for_run(&trainer.run),
+    );
+    trainer.run(&mut observers)?;
     let secs = start.elapsed().as_secs_f64();
+    let chart = &observers.1;
+    if let Some(Err(e)) = chart.outcome() {
+        eprintln!("warning: the grokking chart was not drawn: {e}");
+    }
     println!(
         "{} steps in {secs:.1}s ({:.1} steps/s); metrics: {}; plot: {}",
         trainer.step - from,
         (trainer.step - from) as f64 / secs,
-        trainer.run_dir.join("metrics.parquet").display(),
-        trainer.run_dir.join("plots/grokking.png").display()
+        trainer.run.metrics_file().display(),
+        chart.stem().with_extension("png").display()
     );
     Ok(())
 }
@@ -96,18 +106,18 @@ pub struct EvalArgs {
     /// The checkpoint's step (default: the latest).
     #[arg(long)]
     checkpoint: Option<u64>,
+    #[command(flatten)]
+    trust: TrustArgs,
 }
 
 /// Runs `grokked eval`: exact-match accuracy of a checkpoint on every split of its run's task.
 pub fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
-    let cfg = RunConfig::from_file(&a.run.join(CONFIG_FILE))?;
-    let device = resolve_device(&cfg.train.device)?;
-    let (model, step) = load_model(&a.run, a.checkpoint, device)?;
-    let data = folder::load(&a.run.join(DATA_DIR))?;
-    let tokenizer = TaskTokenizer::new(&data.vocab)?;
-    let sets = eval_sets(&data, &tokenizer, device)?;
+    let run = RunDir::new(&a.run);
+    let loaded = run.load()?;
+    let (model, step) = run.load_model_with(a.checkpoint, loaded.device, &a.trust.policy())?;
+    let sets = eval_sets(&loaded.data, &loaded.tokenizer, loaded.device)?;
     println!("{} at step {step}:", a.run.display());
-    for (split, acc) in evaluate_sets(&model.gpt, &sets, cfg.train.eval_batch_size)? {
+    for (split, acc) in evaluate_sets(&model.gpt, &sets, loaded.cfg.train.eval_batch_size)? {
         println!("  {:<18} {:>6.1}%", split.name(), 100.0 * acc);
     }
     Ok(())

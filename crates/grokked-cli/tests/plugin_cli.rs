@@ -3,21 +3,8 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
 use std::process::Command;
-use support::success_stdout;
-
-fn library(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_grokked"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    dir.join(format!(
-        "{}{name}{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_SUFFIX
-    ))
-}
+use support::{plugin_library as library, success_stdout};
 
 #[test]
 fn inspect_prints_declaration_and_parameters_and_refuses_wrong_abi() {

@@ -57,6 +57,24 @@ pub enum GrokError {
         /// The name of the limit, e.g. "n_positions".
         name: String,
     },
+    /// A model or run names a plugin library the user did not allow.
+    #[error("{config} names the plugin library {library}; loading it would run its code. Allow it explicitly if you trust it: `--allow-plugin {library}` on the command line, `LoadPolicy::data_only().allow_plugin(PATH)` in the library")]
+    PluginNotAllowed {
+        /// The file naming the library.
+        config: PathBuf,
+        /// The library, resolved.
+        library: PathBuf,
+    },
+    /// Another process is writing the run folder.
+    #[error("{run}: the run folder is being written by process {holder} (lock file {lock}); wait for it to finish or stop it")]
+    RunLocked {
+        /// The run folder.
+        run: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The holder's process id, as recorded in the lock file.
+        holder: String,
+    },
     /// An argument is invalid (wrong shape, out of range, inconsistent).
     #[error("invalid argument: {0}")]
     Invalid(String),

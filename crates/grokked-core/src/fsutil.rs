@@ -1,11 +1,12 @@
 //! File helpers with errors that name the file: atomic writes (see
-//! [`grokked_data::atomic_file`]) and reads.
+//! [`grokked_data::atomic_file`]), reads and checksums.
 //!
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
 //! let p = dir.path().join("a.txt");
 //! grokked_core::fsutil::write_atomic(&p, b"hello").unwrap();
 //! assert_eq!(grokked_core::fsutil::read_to_string(&p).unwrap(), "hello");
+//! assert!(grokked_core::fsutil::sha256_file(&p).unwrap().starts_with("2cf24dba"));
 //! ```
 
 use crate::error::{GrokError, Result};
@@ -25,4 +26,14 @@ pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -
 /// Reads a file to a string, naming the file on error.
 pub fn read_to_string(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| GrokError::io(path, e))
+}
+
+/// The SHA-256 of a file's content, as lowercase hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).map_err(|e| GrokError::io(path, e))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }

@@ -18,7 +18,7 @@
 use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
-use crate::sample::{choose, ratio_count, rng, Rng};
+use crate::sample::{choose, choose_phi, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use serde::{Deserialize, Serialize};
@@ -163,11 +163,13 @@ impl ComparisonSpec {
             test_ood,
             ..
         } = kb.pair_pools(self.test_id_prob, false, &mut rng);
-        let train_inferred = choose(
+        let train_inferred = choose_phi(
             &candidates,
-            ratio_count(self.phi, id_atomic.len()),
+            self.phi,
+            id_atomic.len(),
+            "comparison",
             &mut rng,
-        );
+        )?;
         let mut examples: Vec<Example> = id_atomic
             .iter()
             .chain(&ood_atomic)

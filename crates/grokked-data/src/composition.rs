@@ -17,7 +17,7 @@
 
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
-use crate::sample::{choose, ratio_count, rng, subset_mask};
+use crate::sample::{choose, choose_phi, ratio_count, rng, subset_mask};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use rand::seq::index;
@@ -147,7 +147,8 @@ impl CompositionSpec {
         }
         let id_idx: Vec<usize> = (0..atomics.len()).filter(|&i| !ood[i]).collect();
         let ood_idx: Vec<usize> = (0..atomics.len()).filter(|&i| ood[i]).collect();
-        let train_inferred = choose(&candidates, ratio_count(self.phi, id_idx.len()), &mut rng);
+        let train_inferred =
+            choose_phi(&candidates, self.phi, id_idx.len(), "composition", &mut rng)?;
 
         let names = Names::new(n_e, self.relations);
         let mut examples =

@@ -52,6 +52,19 @@ pub enum DataError {
     Polars(#[from] polars::error::PolarsError),
 }
 
+/// The most characters of a file's content that an error message quotes.
+pub const QUOTE_LIMIT: usize = 200;
+
+/// `text` cut to [`QUOTE_LIMIT`] characters (with the number left out), for quoting in errors.
+pub fn clip(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= QUOTE_LIMIT {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(QUOTE_LIMIT).collect();
+    format!("{head}... ({} more characters)", n - QUOTE_LIMIT)
+}
+
 /// The dataset crate's result type.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
 

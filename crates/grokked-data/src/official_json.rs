@@ -4,19 +4,19 @@
 //!
 //! ```
 //! use grokked_data::{composition::CompositionSpec, official_json};
-//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, ..Default::default() }.generate().unwrap();
+//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let dir = tempfile::tempdir().unwrap();
 //! official_json::write(&data, dir.path()).unwrap();
 //! let back = official_json::read(dir.path()).unwrap();
 //! assert_eq!(back.examples, data.examples);
 //! ```
 
-use crate::error::{DataError, Result};
+use crate::error::{clip, DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS};
 use crate::split::{FactKind, Split};
 use crate::vocab::split_tokens;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// One item of the official files.
@@ -81,17 +81,34 @@ struct Parsed<'a> {
     answer: Vec<&'a str>,
 }
 
-fn parse_item<'a>(it: &'a Item, place: &dyn Fn() -> String) -> Result<Parsed<'a>> {
+fn parse_item<'a>(
+    it: &'a Item,
+    place: &dyn Fn() -> String,
+    vocab: &HashSet<&str>,
+) -> Result<Parsed<'a>> {
     let answer = it
         .target_text
         .strip_prefix(it.input_text.as_str())
         .ok_or_else(|| {
             DataError::field(place(), "target_text", "does not start with input_text")
         })?;
-    Ok(Parsed {
+    let parsed = Parsed {
         input: split_tokens(&it.input_text),
         answer: split_tokens(answer),
-    })
+    };
+    for (field, tokens) in [
+        ("input_text", &parsed.input),
+        ("target_text", &parsed.answer),
+    ] {
+        if let Some(t) = tokens.iter().find(|t| !vocab.contains(*t)) {
+            return Err(DataError::field(
+                place(),
+                field,
+                format!("token `{}` is not in vocab.json", clip(t)),
+            ));
+        }
+    }
+    Ok(parsed)
 }
 
 fn detect(vocab: &[String], train: &[Item]) -> TaskKind {
@@ -125,14 +142,16 @@ pub fn read(dir: &Path) -> Result<TaskData> {
         let split = if ty.starts_with("train_inferred") {
             Split::TrainInferred
         } else {
-            Split::from_official(ty)
-                .ok_or_else(|| DataError::field(&place, "type", format!("unknown type `{ty}`")))?
+            Split::from_official(ty).ok_or_else(|| {
+                DataError::field(&place, "type", format!("unknown type `{}`", clip(ty)))
+            })?
         };
         rows.push((split, it, place));
     }
+    let known: HashSet<&str> = vocab.iter().map(String::as_str).collect();
     let parsed = rows
         .iter()
-        .map(|(_, it, place)| parse_item(it, &|| place.clone()))
+        .map(|(_, it, place)| parse_item(it, &|| place.clone(), &known))
         .collect::<Result<Vec<_>>>()?;
     // Atomic facts give the bridge entity (composition) and the values (comparison).
     let mut atomic: HashMap<(i64, i64), i64> = HashMap::new();
@@ -175,7 +194,7 @@ pub fn read(dir: &Path) -> Result<TaskData> {
             DataError::field(
                 place.clone(),
                 "input_text",
-                format!("unexpected token layout `{}`", it.input_text),
+                format!("unexpected token layout `{}`", clip(&it.input_text)),
             )
         };
         let (kind, fields) = match (task, p.input.len()) {

@@ -1,6 +1,8 @@
 //! The tutorial's natural-language reasoning CSV: `premises,question,answer` (optionally `case`
 //! and `split`), read with validation that names the file, line and column of every problem, and
-//! written back (quoted as RFC 4180 says).
+//! written back (quoted as RFC 4180 says). A leading UTF-8 byte-order mark is skipped; answers
+//! must be `yes` or `no`, cases one of [`CASES`], splits a split name; errors quote at most
+//! [`crate::error::QUOTE_LIMIT`] characters of the file.
 //!
 //! ```
 //! use grokked_data::reasoning_csv::{parse, to_csv};
@@ -10,14 +12,21 @@
 //! assert_eq!(parse(&to_csv(&rows), "again.csv").unwrap(), rows);
 //! let err = parse("premises,question\na,b\n", "bad.csv").unwrap_err();
 //! assert!(err.to_string().contains("answer"));
+//! let err = parse("premises,question,answer\nA.,B?,maybe\n", "odd.csv").unwrap_err();
+//! assert!(err.to_string().starts_with("odd.csv:2:7"));
 //! ```
 
-use crate::error::{DataError, Result};
+use crate::error::{clip, DataError, Result};
+use crate::split::Split;
 use polars::prelude::{Column, DataFrame};
 use std::path::Path;
 
 /// The columns every file must have.
 pub const REQUIRED: [&str; 3] = ["premises", "question", "answer"];
+/// The answers a row may give (compared without case).
+pub const ANSWERS: [&str; 2] = ["yes", "no"];
+/// The reasoning cases a row may name.
+pub const CASES: [&str; 3] = ["one_hop", "two_hop", "exception"];
 
 /// One question with its premises.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,8 +137,22 @@ fn records(text: &str, file: &str) -> Result<Vec<Vec<Field>>> {
     }
 }
 
+/// Checks a value of a column with a fixed set of values.
+fn check_value(f: &Field, column: &str, ok: bool, expected: &str, file: &str) -> Result<()> {
+    if ok {
+        return Ok(());
+    }
+    Err(DataError::parse(
+        file,
+        f.line,
+        f.column,
+        format!("{column} `{}` is not {expected}", clip(f.text.trim())),
+    ))
+}
+
 /// Parses CSV text; `file` names the source in errors.
 pub fn parse(text: &str, file: &str) -> Result<Vec<ReasoningRow>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut recs = records(text, file)?.into_iter();
     let header = recs
         .next()
@@ -144,7 +167,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<ReasoningRow>> {
                     file,
                     1,
                     1,
-                    format!("missing column `{c}` (header: {})", names.join(",")),
+                    format!("missing column `{c}` (header: {})", clip(&names.join(","))),
                 )
             })
         })
@@ -152,14 +175,56 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<ReasoningRow>> {
     let (case, split) = (index("case"), index("split"));
     recs.map(|rec| {
         let first = (rec[0].line, rec[0].column);
-        if rec.len() != names.len() {
-            let col = names.get(rec.len()).copied().unwrap_or("<extra>");
+        if rec.len() < names.len() {
             let msg = format!(
-                "expected {} fields, found {} (missing column `{col}`)",
+                "expected {} fields, found {} (missing column `{}`)",
                 names.len(),
-                rec.len()
+                rec.len(),
+                names[rec.len()]
             );
             return Err(DataError::parse(file, first.0, first.1, msg));
+        }
+        if let Some(extra) = rec.get(names.len()) {
+            let msg = format!(
+                "expected {} fields, found {}: field {} (`{}`) is an extra column that the \
+                 header does not name",
+                names.len(),
+                rec.len(),
+                names.len() + 1,
+                clip(&extra.text)
+            );
+            return Err(DataError::parse(file, extra.line, extra.column, msg));
+        }
+        let answer = &rec[required[2]];
+        let a = answer.text.trim();
+        check_value(
+            answer,
+            "answer",
+            a.is_empty() || ANSWERS.iter().any(|x| x.eq_ignore_ascii_case(a)),
+            "yes or no",
+            file,
+        )?;
+        if let Some(f) = case.map(|i| &rec[i]) {
+            let c = f.text.trim();
+            let expected = format!("one of {}", CASES.join(", "));
+            check_value(
+                f,
+                "case",
+                c.is_empty() || CASES.contains(&c),
+                &expected,
+                file,
+            )?;
+        }
+        if let Some(f) = split.map(|i| &rec[i]) {
+            let s = f.text.trim();
+            let ok = s.is_empty() || s.parse::<Split>().is_ok();
+            check_value(
+                f,
+                "split",
+                ok,
+                "a split name (train, test_inferred_id, ...)",
+                file,
+            )?;
         }
         let mut take = |i: usize| -> Result<String> {
             let f = &rec[i];

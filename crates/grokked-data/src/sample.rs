@@ -8,8 +8,11 @@
 //! assert_eq!(a.len(), 10);
 //! assert_eq!(a, choose(&v, 10, &mut rng(1)));
 //! assert_eq!(choose(&v, 500, &mut rng(1)), v);
+//! let err = grokked_data::sample::choose_phi(&v, 3.0, 50, "demo", &mut rng(1)).unwrap_err();
+//! assert!(err.to_string().contains("at most 2.00"));
 //! ```
 
+use crate::error::{DataError, Result};
 use rand::seq::index;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -46,4 +49,30 @@ pub fn subset_mask(n: usize, count: usize, rng: &mut Rng) -> Vec<bool> {
         mask[i] = true;
     }
     mask
+}
+
+/// The inferred training facts a task's `phi` asks for: `round(phi * per)` of `candidates` (as
+/// [`choose`] picks them). Asking for more than the graph holds is an error naming the largest
+/// `phi` the graph allows, never a silent cap.
+pub fn choose_phi<T: Clone>(
+    candidates: &[T],
+    phi: f64,
+    per: usize,
+    task: &str,
+    rng: &mut Rng,
+) -> Result<Vec<T>> {
+    let want = ratio_count(phi, per);
+    if want > candidates.len() {
+        let max = (candidates.len() as f64 / per.max(1) as f64 * 100.0).floor() / 100.0;
+        return Err(DataError::field(
+            format!("{task} task"),
+            "phi",
+            format!(
+                "{phi} asks for {want} inferred training facts ({phi} x {per} atomic facts), but \
+                 the graph holds only {}: phi can be at most {max:.2} here",
+                candidates.len()
+            ),
+        ));
+    }
+    Ok(choose(candidates, want, rng))
 }

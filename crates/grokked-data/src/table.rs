@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use grokked_data::{composition::CompositionSpec, table};
-//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, ..Default::default() }.generate().unwrap();
+//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let df = table::to_dataframe(&data).unwrap();
 //! assert_eq!(df.height(), data.examples.len());
 //! assert_eq!(table::examples_from_dataframe(&df, data.fields).unwrap(), data.examples);
@@ -95,17 +95,13 @@ pub fn examples_from_dataframe(df: &DataFrame, fields: [&str; 5]) -> Result<Vec<
         .collect()
 }
 
-/// Writes a DataFrame to a Parquet file atomically.
+/// Writes a DataFrame to a Parquet file atomically. The table is encoded in memory first, so a
+/// failing disk surfaces as the operating system's error on the named file (for example "No
+/// space left on device"), not as an encoder's message.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
-    crate::atomic_file::write_with(
-        path,
-        |tmp| {
-            let file = std::fs::File::create(tmp).map_err(|e| DataError::io(tmp, e))?;
-            ParquetWriter::new(file).finish(df)?;
-            Ok(())
-        },
-        DataError::io,
-    )
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(df)?;
+    crate::atomic_file::write(path, &bytes).map_err(|e| DataError::io(path, e))
 }
 
 /// Reads a Parquet file.

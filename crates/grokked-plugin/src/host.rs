@@ -2,6 +2,10 @@
 //! instances, and call them with errors (and the plugin's panics) turned into [`PluginError`]s.
 //! Loaded libraries are never unloaded: tensors and code from them may outlive any handle.
 //!
+//! Before anything is loaded, the path is made absolute and canonical (the dynamic linker never
+//! searches for a bare name) and the file's SHA-256 is computed, so a library that differs from
+//! the one a checkpoint recorded is refused before any of its code runs.
+//!
 //! ```
 //! use grokked_plugin::host::load_plugin;
 //! let err = load_plugin("/no/such/libplugin.so".as_ref()).unwrap_err();
@@ -14,6 +18,7 @@ use crate::abi::{
 };
 use crate::sdk::ParamSpec;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use std::ffi::{c_char, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
 use tch::Tensor;
@@ -52,6 +57,24 @@ pub enum PluginError {
         /// Its message.
         msg: String,
     },
+    /// The library differs from the one recorded (e.g. in a checkpoint's `config.json`).
+    #[error("{path}: the library's SHA-256 is {found}, but {recorded} was recorded for it; it is not the library the model was saved with, so it is not loaded")]
+    HashMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The recorded hash.
+        recorded: String,
+        /// The file's hash now.
+        found: String,
+    },
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The host passed something invalid.
     #[error("plugin: {0}")]
     Invalid(String),
@@ -73,6 +96,28 @@ pub struct PluginConfig {
     /// The number of blocks after that point the module replaces (0: it is inserted).
     #[serde(default)]
     pub replace: usize,
+    /// The library's SHA-256 (lowercase hex). Recorded when a model with the plugin is built,
+    /// so checkpoints carry it; a library with another hash is refused before it is loaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+impl PluginConfig {
+    /// A placement of the library at `path` with `options`, recording no hash yet.
+    pub fn new(
+        path: impl Into<PathBuf>,
+        options: serde_json::Value,
+        after_layer: usize,
+        replace: usize,
+    ) -> Self {
+        PluginConfig {
+            path: path.into(),
+            options,
+            after_layer,
+            replace,
+            sha256: None,
+        }
+    }
 }
 
 fn empty_options() -> serde_json::Value {
@@ -94,6 +139,8 @@ pub struct PluginInfo {
     pub libtorch_version: String,
     /// Its rustc version.
     pub rustc_version: String,
+    /// The library file's SHA-256 (lowercase hex).
+    pub sha256: String,
 }
 
 /// A loaded, version-checked plugin library.
@@ -116,17 +163,57 @@ fn read_str(p: *const c_char) -> String {
     unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
 }
 
+/// `path` as an absolute canonical path: a relative path is taken from the current directory and
+/// symbolic links are resolved, so the dynamic linker is never asked to search for a bare name.
+pub fn resolve_library(path: &Path) -> Result<PathBuf, PluginError> {
+    if !path.is_file() {
+        return Err(PluginError::NotFound(path.to_path_buf()));
+    }
+    std::fs::canonicalize(path).map_err(|source| PluginError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The SHA-256 of a library file, as lowercase hex.
+pub fn library_sha256(path: &Path) -> Result<String, PluginError> {
+    let bytes = std::fs::read(path).map_err(|source| PluginError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Loads `path`, checks its ABI, SDK, libtorch and rustc versions against the host's, and keeps
 /// the library loaded for the life of the process.
 pub fn load_plugin(path: &Path) -> Result<(Plugin, PluginInfo), PluginError> {
-    if !path.is_file() {
-        return Err(PluginError::NotFound(path.to_path_buf()));
+    load_plugin_verified(path, None)
+}
+
+/// [`load_plugin`], refusing (before any of its code runs) a library whose SHA-256 is not
+/// `expected_sha256` when one is given.
+pub fn load_plugin_verified(
+    path: &Path,
+    expected_sha256: Option<&str>,
+) -> Result<(Plugin, PluginInfo), PluginError> {
+    let path = &resolve_library(path)?;
+    let sha256 = library_sha256(path)?;
+    if let Some(recorded) = expected_sha256.filter(|r| !r.eq_ignore_ascii_case(&sha256)) {
+        return Err(PluginError::HashMismatch {
+            path: path.clone(),
+            recorded: recorded.to_string(),
+            found: sha256,
+        });
     }
     let not_plugin = |reason: String| PluginError::NotAPlugin {
         path: path.to_path_buf(),
         reason,
     };
-    // SAFETY: loading runs the library's initialisers; plugins are trusted code by design.
+    // SAFETY: loading runs the library's initialisers; plugins are trusted code by design (the
+    // callers that open model folders ask for the user's consent first).
     let lib = unsafe { libloading::Library::new(path) }.map_err(|e| not_plugin(e.to_string()))?;
     let lib: &'static libloading::Library = Box::leak(Box::new(lib));
     // SAFETY: the symbol is a static PluginDeclaration; only abi_version (the first field) is read
@@ -152,6 +239,7 @@ pub fn load_plugin(path: &Path) -> Result<(Plugin, PluginInfo), PluginError> {
         sdk_version: read_str(decl.sdk_version),
         libtorch_version: read_str(decl.libtorch_version),
         rustc_version: read_str(decl.rustc_version),
+        sha256,
     };
     for (what, plugin, host) in [
         ("SDK", &info.sdk_version, SDK_VERSION),

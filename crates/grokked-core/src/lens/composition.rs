@@ -5,7 +5,7 @@
 //! ```
 //! use grokked_core::lens::composition::probes;
 //! use grokked_data::{composition::CompositionSpec, tokenizer::TaskTokenizer, Split};
-//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 2.0, ..Default::default() }.generate().unwrap();
+//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let tok = TaskTokenizer::new(&data.vocab).unwrap();
 //! let p = probes(&data, &tok, Split::Train, 5).unwrap();
 //! assert_eq!(p.len(), 5);

@@ -15,14 +15,11 @@ use crate::lens::integrated_gradients::{
     integrated_gradients, Baseline, IgOptions, IgResult, IgTarget,
 };
 use crate::lens::logit_lens::{composition_lens, CompositionProbe};
-use crate::model::Gpt;
-use crate::train::checkpoint::{list_checkpoints, load_model};
-use crate::train::trainer::{resolve_device, CONFIG_FILE, DATA_DIR};
-use crate::train::RunConfig;
+use crate::model::{Gpt, LoadPolicy};
+use crate::train::run_dir::{LoadedRun, RunDir};
 use crate::viz::charts::{line_chart, LineSpec, Series};
 use crate::viz::heatmap::{bars, heatmap, Heatmap};
-use grokked_data::tokenizer::TaskTokenizer;
-use grokked_data::{folder, table, Split, TaskData, TaskKind};
+use grokked_data::{table, Split, TaskKind};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +40,8 @@ pub struct AnalyzeOptions {
     pub split: Split,
     /// Seed of the perturbations.
     pub seed: u64,
+    /// What loading the run's checkpoints may do (a plugin needs consent).
+    pub policy: LoadPolicy,
 }
 
 impl Default for AnalyzeOptions {
@@ -55,6 +54,7 @@ impl Default for AnalyzeOptions {
             examples: 300,
             split: Split::TrainInferred,
             seed: 0,
+            policy: LoadPolicy::data_only(),
         }
     }
 }
@@ -76,19 +76,17 @@ pub struct Report {
     pub ig: Option<IgResult>,
 }
 
-/// A run's config, task and tokenizer.
-fn run_task(run: &Path) -> Result<(RunConfig, TaskData, TaskTokenizer)> {
-    let cfg = RunConfig::from_file(&run.join(CONFIG_FILE))?;
-    let data = folder::load(&run.join(DATA_DIR))?;
-    if data.task != TaskKind::Composition {
+/// A composition run's config, task, tokenizer and device.
+fn composition_run(run: &RunDir) -> Result<LoadedRun> {
+    let loaded = run.load()?;
+    if loaded.data.task != TaskKind::Composition {
         return Err(GrokError::Invalid(format!(
             "{}: the mechanistic analyses cover composition runs; this run is {:?}",
-            run.display(),
-            data.task
+            run.path().display(),
+            loaded.data.task
         )));
     }
-    let tok = TaskTokenizer::new(&data.vocab)?;
-    Ok((cfg, data, tok))
+    Ok(loaded)
 }
 
 const POSITIONS: [&str; 3] = ["h", "r1", "r2"];
@@ -207,9 +205,14 @@ fn ig_of(gpt: &Gpt, probe: &CompositionProbe) -> Result<IgResult> {
 
 /// Runs the chosen analyses on checkpoint `step` (default: the latest) of a composition run.
 pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) -> Result<Report> {
-    let (cfg, data, tok) = run_task(run)?;
-    let device = resolve_device(&cfg.train.device)?;
-    let (model, step) = load_model(run, step, device)?;
+    let run = RunDir::new(run);
+    let LoadedRun {
+        data,
+        tokenizer: tok,
+        device,
+        ..
+    } = composition_run(&run)?;
+    let (model, step) = run.load_model_with(step, device, &opts.policy)?;
     let gpt = &model.gpt;
     let n_layers = gpt.resid_sites().len();
     let ps = probes(&data, &tok, opts.split, opts.examples)?;
@@ -219,7 +222,7 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
             opts.split
         )));
     }
-    let dir = run.join("analysis").join(format!("step-{step}"));
+    let dir = run.analysis_dir().join(format!("step-{step}"));
     let mut report = Report {
         step,
         dir: dir.clone(),
@@ -282,12 +285,17 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
 /// The logit lens at every checkpoint of a run: a DataFrame `step, layer, measure, mrr, mean_rank`,
 /// written with a chart of the bridge's MRR per layer against step.
 pub fn lens_across_checkpoints(run: &Path, opts: &AnalyzeOptions) -> Result<DataFrame> {
-    let (cfg, data, tok) = run_task(run)?;
-    let device = resolve_device(&cfg.train.device)?;
+    let run = RunDir::new(run);
+    let LoadedRun {
+        data,
+        tokenizer: tok,
+        device,
+        ..
+    } = composition_run(&run)?;
     let ps = probes(&data, &tok, opts.split, opts.examples)?;
     let mut frames = Vec::new();
-    for (step, _) in list_checkpoints(run)? {
-        let (model, _) = load_model(run, Some(step), device)?;
+    for (step, _) in run.checkpoints()? {
+        let (model, _) = run.load_model_with(Some(step), device, &opts.policy)?;
         let df = composition_lens(&model.gpt, &ps)?;
         let n = df.height();
         let mut df = df;
@@ -301,8 +309,8 @@ pub fn lens_across_checkpoints(run: &Path, opts: &AnalyzeOptions) -> Result<Data
             a.vstack_mut(&b).expect("same columns");
             a
         })
-        .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.display())))?;
-    let dir = run.join("analysis");
+        .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.path().display())))?;
+    let dir = run.analysis_dir();
     table::write_parquet(&mut all, &dir.join("lens_across_checkpoints.parquet"))?;
     let steps = unsigned(&all, "step")?;
     let layers = ints(&all, "layer")?;

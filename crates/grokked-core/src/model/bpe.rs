@@ -22,8 +22,14 @@ use tokenizers::{AddedToken, Tokenizer};
 /// GPT-2's end-of-text token.
 pub const END_OF_TEXT: &str = "<|endoftext|>";
 
-const GPT2_VOCAB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/encoder.json"));
-const GPT2_MERGES: &str = include_str!(concat!(env!("OUT_DIR"), "/vocab.bpe"));
+const GPT2_VOCAB: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../datasets/gpt2/encoder.json"
+));
+const GPT2_MERGES: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../datasets/gpt2/vocab.bpe"
+));
 
 /// A byte-level BPE tokenizer.
 #[derive(Clone)]

@@ -277,10 +277,8 @@ impl GptConfig {
 
     /// Parses and validates a `config.json` text.
     pub fn from_json(text: &str) -> Result<Self> {
-        let cfg: GptConfig = serde_json::from_str(text).map_err(|e| {
-            // serde names the missing or mistyped field in its message.
-            GrokError::config(field_of_serde_error(&e.to_string()), e.to_string())
-        })?;
+        let cfg: GptConfig = serde_json::from_str(text)
+            .map_err(|e| GrokError::config(json_field(text, &e), e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -310,9 +308,29 @@ impl GptConfig {
     }
 }
 
-/// Pulls the backquoted field name out of a serde message such as "missing field `n_embd`".
-fn field_of_serde_error(msg: &str) -> String {
-    msg.split('`').nth(1).unwrap_or("<document>").to_string()
+/// The field a JSON error is about: the one a "missing field" message names, or the key whose
+/// value sits where the error points. Never the offending value.
+fn json_field(text: &str, e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    if msg.starts_with("missing field") || msg.starts_with("unknown field") {
+        if let Some(name) = msg.split('`').nth(1) {
+            return name.to_string();
+        }
+    }
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + e.column().saturating_sub(1);
+    let before = &text[..offset.min(text.len())];
+    before
+        .rfind("\":")
+        .and_then(|end| {
+            let start = before[..end].rfind('"')? + 1;
+            Some(before[start..end].to_string())
+        })
+        .unwrap_or_else(|| "<document>".into())
 }
 
 #[cfg(test)]
@@ -324,6 +342,14 @@ mod tests {
         let text = r#"{"vocab_size": 10, "n_positions": 8, "n_layer": 1, "n_head": 1}"#;
         let err = GptConfig::from_json(text).unwrap_err().to_string();
         assert!(err.contains("n_embd"), "{err}");
+    }
+
+    #[test]
+    fn a_mistyped_field_is_named_not_its_value() {
+        let text =
+            r#"{"vocab_size": 10, "n_positions": 8, "n_embd": "wide", "n_layer": 1, "n_head": 1}"#;
+        let err = GptConfig::from_json(text).unwrap_err().to_string();
+        assert!(err.starts_with("config field `n_embd`"), "{err}");
     }
 
     #[test]

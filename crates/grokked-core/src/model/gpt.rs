@@ -115,14 +115,20 @@ impl Gpt {
         let lm_head = (!cfg.tie_word_embeddings).then(|| {
             (p / "lm_head").var("weight", &[cfg.vocab_size, cfg.n_embd], embedding_init(cfg))
         });
+        let wte = nn::embedding(&t / "wte", cfg.vocab_size, cfg.n_embd, emb);
+        let wpe = nn::embedding(&t / "wpe", cfg.n_positions, cfg.n_embd, emb);
+        let ln_f = layer_norm(&(&t / "ln_f"), cfg);
+        // The stored config names the library by its canonical path and records its hash.
+        let mut cfg = cfg.clone();
+        cfg.plugin = plugin.as_ref().map(|s| s.config.clone());
         Ok(Gpt {
-            cfg: cfg.clone(),
-            wte: nn::embedding(&t / "wte", cfg.vocab_size, cfg.n_embd, emb),
-            wpe: nn::embedding(&t / "wpe", cfg.n_positions, cfg.n_embd, emb),
+            cfg,
+            wte,
+            wpe,
             blocks,
             layer_ids,
             plugin,
-            ln_f: layer_norm(&(&t / "ln_f"), cfg),
+            ln_f,
             lm_head,
             registry: HookRegistry::default(),
         })

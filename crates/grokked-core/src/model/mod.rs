@@ -21,7 +21,9 @@ pub mod mlp;
 pub mod plugin_stage;
 pub mod precision;
 pub mod safetensors_io;
+pub mod trust;
 
 pub use config::{Activation, GptConfig, InitScheme};
 pub use gpt::{ForwardOpts, Gpt, GptModel, KvCache};
 pub use hooks::{Hook, HookSite, NoHooks};
+pub use trust::LoadPolicy;

@@ -2,24 +2,26 @@
 //! the model's VarStore (under `plugin.`), run after `after_layer` blocks in place of `replace`
 //! blocks.
 //!
+//! Building a stage resolves the library to its canonical path and records its SHA-256 in the
+//! model's config (so checkpoints carry both); a config that already records a hash refuses a
+//! library with another one before loading it. Building a model from a config in code is the
+//! caller's consent; opening a model folder asks for it (see [`super::trust`]).
+//!
 //! ```no_run
 //! use grokked_core::model::{GptConfig, GptModel};
 //! use grokked_plugin::host::PluginConfig;
 //! let mut cfg = GptConfig::small(30, 8, 4, 32, 4);
-//! cfg.plugin = Some(PluginConfig {
-//!     path: "target/release/libshared_depth.so".into(),
-//!     options: serde_json::json!({"k": 2, "n": 2}),
-//!     after_layer: 0,
-//!     replace: 4,
-//! });
+//! let options = serde_json::json!({"k": 2, "n": 2});
+//! cfg.plugin = Some(PluginConfig::new("target/release/libshared_depth.so", options, 0, 4));
 //! let model = GptModel::new(cfg, tch::Device::Cpu).unwrap();
 //! assert!(model.gpt.blocks.is_empty());
+//! assert!(model.config().plugin.as_ref().unwrap().sha256.is_some());
 //! ```
 
 use super::config::GptConfig;
 use crate::error::{GrokError, Result};
 use grokked_plugin::abi::ModelDims;
-use grokked_plugin::host::{load_plugin, PluginConfig, PluginInstance};
+use grokked_plugin::host::{load_plugin_verified, PluginConfig, PluginInstance};
 use grokked_plugin::sdk::Init;
 use tch::{nn, Tensor};
 
@@ -36,6 +38,8 @@ pub struct PluginStage {
     pub after_layer: usize,
     /// Blocks it replaces.
     pub replace: usize,
+    /// The placement with the library's canonical path and SHA-256.
+    pub config: PluginConfig,
 }
 
 fn init_of(init: Init) -> nn::Init {
@@ -56,7 +60,7 @@ fn init_of(init: Init) -> nn::Init {
 impl PluginStage {
     /// Loads the plugin of `pc` and creates its parameters under `p`.
     pub fn new(p: &nn::Path, pc: &PluginConfig, cfg: &GptConfig) -> Result<Self> {
-        let (plugin, _info) = load_plugin(&pc.path)?;
+        let (plugin, info) = load_plugin_verified(&pc.path, pc.sha256.as_deref())?;
         let dims = ModelDims {
             n_embd: cfg.n_embd,
             n_head: cfg.n_head,
@@ -83,6 +87,11 @@ impl PluginStage {
             names,
             after_layer: pc.after_layer,
             replace: pc.replace,
+            config: PluginConfig {
+                path: info.path,
+                sha256: Some(info.sha256),
+                ..pc.clone()
+            },
         })
     }
 

@@ -1,15 +1,18 @@
 //! Reading and writing `.safetensors` files with the `{"format": "pt"}` header that Hugging Face
-//! loaders expect, atomically, with errors that name the file and tensor.
+//! loaders expect (plus any metadata of ours), atomically, with errors that name the file and
+//! tensor.
 //!
 //! ```
-//! use grokked_core::model::safetensors_io::{read_tensors, write_tensors};
+//! use grokked_core::model::safetensors_io::{read_metadata, read_tensors, write_tensors_with_metadata};
 //! let dir = tempfile::tempdir().unwrap();
 //! let p = dir.path().join("t.safetensors");
 //! let t = tch::Tensor::from_slice(&[1.0f32, 2.0]);
-//! write_tensors(&p, &[("a".to_string(), t.shallow_clone())]).unwrap();
+//! write_tensors_with_metadata(&p, &[("a".to_string(), t.shallow_clone())], &[("note", "hi".into())]).unwrap();
 //! let back = read_tensors(&p).unwrap();
 //! assert_eq!(back[0].0, "a");
 //! assert_eq!(back[0].1, t);
+//! let meta = read_metadata(&p).unwrap();
+//! assert_eq!((meta["format"].as_str(), meta["note"].as_str()), ("pt", "hi"));
 //! ```
 
 use crate::error::{GrokError, Result};
@@ -73,11 +76,22 @@ fn to_bytes(t: &Tensor) -> Result<Bytes> {
 
 /// Writes named tensors to `path` (through a temporary file and a rename).
 pub fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
+    write_tensors_with_metadata(path, tensors, &[])
+}
+
+/// [`write_tensors`] with extra `__metadata__` entries next to `format: pt`.
+pub fn write_tensors_with_metadata(
+    path: &Path,
+    tensors: &[(String, Tensor)],
+    metadata: &[(&str, String)],
+) -> Result<()> {
     let bytes = tensors
         .iter()
         .map(|(n, t)| Ok((n.clone(), to_bytes(t)?)))
         .collect::<Result<Vec<_>>>()?;
-    let meta = Some(HashMap::from([("format".to_string(), "pt".to_string())]));
+    let mut meta = HashMap::from([("format".to_string(), "pt".to_string())]);
+    meta.extend(metadata.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let meta = Some(meta);
     let views = bytes.iter().map(|(n, b)| (n.as_str(), b));
     let buf = safetensors::tensor::serialize(views, &meta)
         .map_err(|e| GrokError::format(path, format!("{e:?}")))?;
@@ -94,4 +108,28 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
     }
     Tensor::read_safetensors(path)
         .map_err(|e| GrokError::format(path, format!("not a valid safetensors file: {e}")))
+}
+
+/// The `__metadata__` of a safetensors file (read from its header only).
+pub fn read_metadata(path: &Path) -> Result<HashMap<String, String>> {
+    use std::io::Read;
+    let bad = |msg: String| GrokError::format(path, format!("not a valid safetensors file: {msg}"));
+    let mut file = std::fs::File::open(path).map_err(|e| GrokError::io(path, e))?;
+    let mut len = [0u8; 8];
+    file.read_exact(&mut len)
+        .map_err(|e| bad(format!("no header ({e})")))?;
+    let len = u64::from_le_bytes(len);
+    let size = file.metadata().map_err(|e| GrokError::io(path, e))?.len();
+    if len > size.saturating_sub(8) {
+        return Err(bad(format!("header of {len} bytes in a file of {size}")));
+    }
+    let mut header = vec![0u8; len as usize];
+    file.read_exact(&mut header)
+        .map_err(|e| bad(e.to_string()))?;
+    let mut header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| bad(format!("header: {e}")))?;
+    match header.remove("__metadata__") {
+        None => Ok(HashMap::new()),
+        Some(m) => serde_json::from_value(m).map_err(|e| bad(format!("__metadata__: {e}"))),
+    }
 }

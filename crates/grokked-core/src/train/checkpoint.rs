@@ -1,24 +1,35 @@
 //! Checkpoints: `checkpoints/step-N/` holds the model as a Hugging Face folder (`config.json`,
 //! `model.safetensors`, `tokenizer.json`), the optimizer state (`optimizer.safetensors`), the
-//! metrics so far (`metrics.parquet`) and `trainer_state.json` (step and seed; the data order and
-//! dropout masks follow from them). A checkpoint is written into a temporary folder and renamed
-//! into place, so a crash never leaves a half-written one and the previous one survives.
+//! metrics so far (`metrics.parquet`) and `trainer_state.json` (step, seed and the SHA-256 of both
+//! weight files; the data order and dropout masks follow from step and seed). A checkpoint is
+//! written into a temporary folder and renamed into place, so a crash never leaves a half-written
+//! one and the previous one survives; loading verifies the checksums.
 //!
 //! ```
-//! use grokked_core::train::checkpoint::{checkpoint_dir, latest_checkpoint};
+//! use grokked_core::model::{GptConfig, GptModel, LoadPolicy};
+//! use grokked_core::train::checkpoint::{load_checkpoint, save_checkpoint, TrainerState};
+//! use grokked_core::train::optim::{AdamW, AdamWConfig};
+//! use grokked_core::train::{MetricsLog, run_dir::RunDir};
+//! use grokked_data::{tokenizer::TaskTokenizer, vocab};
 //! let run = tempfile::tempdir().unwrap();
-//! assert!(latest_checkpoint(run.path()).unwrap().is_none());
-//! std::fs::create_dir_all(checkpoint_dir(run.path(), 200)).unwrap();
-//! std::fs::create_dir_all(checkpoint_dir(run.path(), 1000)).unwrap();
-//! assert_eq!(latest_checkpoint(run.path()).unwrap().unwrap().0, 1000);
+//! let run = RunDir::new(run.path());
+//! let mut model = GptModel::new(GptConfig::small(16, 8, 1, 8, 2), tch::Device::Cpu).unwrap();
+//! let mut optim = AdamW::new(&model.vs, AdamWConfig::default()).unwrap();
+//! let tok = TaskTokenizer::new(&vocab::composition_vocab(5, 5)).unwrap();
+//! let state = TrainerState::new(7, 0);
+//! let dir = save_checkpoint(&run, &model, &optim, &tok, &MetricsLog::new(vec![]), &state).unwrap();
+//! let (back, _) = load_checkpoint(&dir, &mut model, &mut optim, &LoadPolicy::default()).unwrap();
+//! assert_eq!(back.step, 7);
+//! assert!(back.weights_sha256.is_some());
 //! ```
 
 use crate::error::{GrokError, Result};
-use crate::model::hf;
+use crate::fsutil::sha256_file;
 use crate::model::safetensors_io::{read_tensors, write_tensors};
-use crate::model::GptModel;
+use crate::model::{hf, GptModel, LoadPolicy};
 use crate::train::metrics::MetricsLog;
 use crate::train::optim::AdamW;
+use crate::train::run_dir::RunDir;
 use grokked_data::tokenizer::TaskTokenizer;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -37,70 +48,37 @@ pub struct TrainerState {
     pub step: u64,
     /// The run's seed.
     pub seed: u64,
+    /// SHA-256 of `model.safetensors` (absent in checkpoints of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_sha256: Option<String>,
+    /// SHA-256 of `optimizer.safetensors`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub optimizer_sha256: Option<String>,
 }
 
-/// `RUN/checkpoints/step-N`.
-pub fn checkpoint_dir(run: &Path, step: u64) -> PathBuf {
-    run.join("checkpoints").join(format!("step-{step}"))
-}
-
-/// Every complete checkpoint of a run, as (step, folder), by step.
-pub fn list_checkpoints(run: &Path) -> Result<Vec<(u64, PathBuf)>> {
-    let dir = run.join("checkpoints");
-    if !dir.is_dir() {
-        return Ok(Vec::new());
+impl TrainerState {
+    /// The state at `step` of a run seeded with `seed` (checksums are filled in on save).
+    pub fn new(step: u64, seed: u64) -> Self {
+        TrainerState {
+            step,
+            seed,
+            weights_sha256: None,
+            optimizer_sha256: None,
+        }
     }
-    let mut out: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
-        .map_err(|e| GrokError::io(&dir, e))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.strip_prefix("step-")
-                .and_then(|n| n.parse().ok())
-                .map(|n| (n, e.path()))
-        })
-        .collect();
-    out.sort();
-    Ok(out)
 }
 
-/// The latest checkpoint of a run.
-pub fn latest_checkpoint(run: &Path) -> Result<Option<(u64, PathBuf)>> {
-    Ok(list_checkpoints(run)?.pop())
-}
-
-/// Loads the model of a run's checkpoint (`step`, or the latest) onto `device`.
-pub fn load_model(run: &Path, step: Option<u64>, device: tch::Device) -> Result<(GptModel, u64)> {
-    let (step, dir) = match step {
-        Some(s) => (s, checkpoint_dir(run, s)),
-        None => latest_checkpoint(run)?
-            .ok_or_else(|| GrokError::Invalid(format!("{}: no checkpoints", run.display())))?,
-    };
-    if !dir.is_dir() {
-        let have: Vec<String> = list_checkpoints(run)?
-            .into_iter()
-            .map(|(s, _)| s.to_string())
-            .collect();
-        return Err(GrokError::Invalid(format!(
-            "{}: no checkpoint at step {step} (have: {})",
-            run.display(),
-            have.join(", ")
-        )));
-    }
-    Ok((hf::load_folder(&dir, device)?, step))
-}
-
-/// Writes a checkpoint of `step` atomically.
+/// Writes a checkpoint of `state.step` atomically.
 pub fn save_checkpoint(
-    run: &Path,
+    run: &RunDir,
     model: &GptModel,
     optim: &AdamW,
     tokenizer: &TaskTokenizer,
     metrics: &MetricsLog,
     state: &TrainerState,
 ) -> Result<PathBuf> {
-    let target = checkpoint_dir(run, state.step);
-    let parent = target.parent().expect("checkpoint folders have a parent");
+    let target = run.checkpoint_dir(state.step);
+    let parent = run.checkpoints_dir();
     let tmp = parent.join(format!(".step-{}.tmp-{}", state.step, std::process::id()));
     let write = || -> Result<()> {
         std::fs::create_dir_all(&tmp).map_err(|e| GrokError::io(&tmp, e))?;
@@ -108,8 +86,13 @@ pub fn save_checkpoint(
         tokenizer.save(&tmp.join("tokenizer.json"))?;
         write_tensors(&tmp.join(OPTIMIZER_FILE), &optim.state_tensors())?;
         metrics.save(&tmp.join(METRICS_FILE))?;
+        let state = TrainerState {
+            weights_sha256: Some(sha256_file(&tmp.join(hf::WEIGHTS_FILE))?),
+            optimizer_sha256: Some(sha256_file(&tmp.join(OPTIMIZER_FILE))?),
+            ..state.clone()
+        };
         let json =
-            serde_json::to_string_pretty(state).map_err(|e| GrokError::Invalid(e.to_string()))?;
+            serde_json::to_string_pretty(&state).map_err(|e| GrokError::Invalid(e.to_string()))?;
         crate::fsutil::write_atomic(&tmp.join(STATE_FILE), json.as_bytes())?;
         if target.exists() {
             std::fs::remove_dir_all(&target).map_err(|e| GrokError::io(&target, e))?;
@@ -123,18 +106,45 @@ pub fn save_checkpoint(
     result.map(|()| target)
 }
 
-/// Loads a checkpoint into `model` and `optim`; returns its state and metrics.
+/// Reads a checkpoint's `trainer_state.json`.
+pub fn read_state(dir: &Path) -> Result<TrainerState> {
+    let path = dir.join(STATE_FILE);
+    let text = crate::fsutil::read_to_string(&path)?;
+    serde_json::from_str(&text).map_err(|e| GrokError::format(&path, e.to_string()))
+}
+
+/// Refuses `file` when its SHA-256 is not the one `trainer_state.json` recorded.
+fn verify(file: &Path, recorded: Option<&String>) -> Result<()> {
+    let Some(recorded) = recorded else {
+        return Ok(());
+    };
+    let found = sha256_file(file)?;
+    if &found != recorded {
+        return Err(GrokError::format(
+            file,
+            format!(
+                "SHA-256 {found} differs from the {recorded} recorded in {STATE_FILE}: the file \
+                 changed after it was saved (corrupt, or edited)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Loads a checkpoint into `model` and `optim` after verifying its checksums; returns its state
+/// and metrics.
 pub fn load_checkpoint(
     dir: &Path,
     model: &mut GptModel,
     optim: &mut AdamW,
+    policy: &LoadPolicy,
 ) -> Result<(TrainerState, MetricsLog)> {
-    let state_path = dir.join(STATE_FILE);
-    let text = crate::fsutil::read_to_string(&state_path)?;
-    let state: TrainerState =
-        serde_json::from_str(&text).map_err(|e| GrokError::format(&state_path, e.to_string()))?;
-    hf::load_weights(model, &dir.join(hf::WEIGHTS_FILE))?;
+    let state = read_state(dir)?;
+    let weights = dir.join(hf::WEIGHTS_FILE);
     let opt_path = dir.join(OPTIMIZER_FILE);
+    verify(&weights, state.weights_sha256.as_ref())?;
+    verify(&opt_path, state.optimizer_sha256.as_ref())?;
+    hf::load_weights(model, &weights, policy)?;
     optim
         .load_state(&read_tensors(&opt_path)?, state.step)
         .map_err(|e| GrokError::format(&opt_path, e.to_string()))?;

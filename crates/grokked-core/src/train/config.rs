@@ -87,9 +87,9 @@ impl Interval {
     /// Whether `step` is on the schedule.
     pub fn hits(&self, step: u64) -> bool {
         if step <= self.dense_until {
-            self.dense_every > 0 && step % self.dense_every == 0
+            self.dense_every > 0 && step.is_multiple_of(self.dense_every)
         } else {
-            self.sparse_every > 0 && step % self.sparse_every == 0
+            self.sparse_every > 0 && step.is_multiple_of(self.sparse_every)
         }
     }
 }
@@ -204,7 +204,7 @@ impl RunConfig {
     /// Parses a TOML run config.
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let cfg: RunConfig = toml::from_str(text)
-            .map_err(|e| GrokError::config(toml_field(&e), e.message().to_string()))?;
+            .map_err(|e| GrokError::config(toml_field(text, &e), e.message().to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -230,6 +230,21 @@ impl RunConfig {
             return Err(GrokError::config(
                 "train.lr",
                 format!("must be positive, got {}", t.lr),
+            ));
+        }
+        for (i, b) in [t.betas.0, t.betas.1].into_iter().enumerate() {
+            if !(0.0..1.0).contains(&b) {
+                return Err(GrokError::config(
+                    "train.betas",
+                    format!("beta{} must be in [0, 1), got {b}", i + 1),
+                ));
+            }
+        }
+        if t.eval.sparse_every == 0 || (t.eval.dense_until > 0 && t.eval.dense_every == 0) {
+            return Err(GrokError::config(
+                "train.eval",
+                "evaluation intervals must be positive (dense_every may be 0 only when \
+                 dense_until is 0)",
             ));
         }
         if !matches!(t.device.as_str(), "auto" | "cpu" | "cuda") {
@@ -304,7 +319,7 @@ impl RunConfig {
         }
         table.insert(last.clone(), value);
         let text = toml::to_string(&doc).map_err(|e| GrokError::Invalid(e.to_string()))?;
-        *self = Self::from_toml_str(&text).map_err(|e| GrokError::config(key, e.to_string()))?;
+        *self = Self::from_toml_str(&text)?;
         Ok(())
     }
 
@@ -319,9 +334,39 @@ impl RunConfig {
     }
 }
 
-fn toml_field(e: &toml::de::Error) -> String {
+/// The dotted name of the field a TOML error is about: the key whose value the error's span
+/// points at (under the `[section]` above it), or the field a "missing/unknown field" message
+/// names. Never the offending value.
+fn toml_field(text: &str, e: &toml::de::Error) -> String {
     let msg = e.message();
-    msg.split('`').nth(1).unwrap_or("<document>").to_string()
+    let Some(span) = e.span() else {
+        return "<document>".into();
+    };
+    let start = span.start.min(text.len());
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let section = text[..line_end].lines().rev().find_map(|l| {
+        let l = l.trim();
+        l.strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(|l| l.trim_matches(['[', ']']).trim().to_string())
+    });
+    let named = (msg.starts_with("missing field") || msg.starts_with("unknown field"))
+        .then(|| msg.split('`').nth(1))
+        .flatten();
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let key = named.map(str::to_string).or_else(|| {
+        let lhs = text[line_start..start].rsplit_once('=')?.0;
+        let key = lhs.rsplit(['{', ',']).next()?.trim().trim_matches('"');
+        (!key.is_empty()).then(|| key.to_string())
+    });
+    match (section, key) {
+        (Some(s), Some(k)) if !text[line_start..start].trim_start().starts_with('[') => {
+            format!("{s}.{k}")
+        }
+        (_, Some(k)) => k,
+        (Some(s), None) => s,
+        (None, None) => "<document>".into(),
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! ```
 
 pub mod batches;
+pub mod chart_observer;
 pub mod checkpoint;
 pub mod config;
 pub mod eval;
@@ -14,10 +15,12 @@ pub mod metrics;
 pub mod notebook_progress;
 pub mod optim;
 pub mod progress;
+pub mod run_dir;
 pub mod schedule;
 pub mod trainer;
 
 pub use config::{GrokfastConfig, Interval, ModelSection, RunConfig, ScheduleKind, TrainSection};
 pub use metrics::{MetricsLog, MetricsRow, Summary};
+pub use run_dir::{LoadedRun, RunDir};
 pub use schedule::learning_rate;
-pub use trainer::{TrainObserver, Trainer};
+pub use trainer::{ResumeOptions, TrainObserver, Trainer};

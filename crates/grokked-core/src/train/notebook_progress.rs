@@ -60,12 +60,12 @@ impl TrainObserver for NotebookProgress {
         log.push(row.clone());
         println!("{}", format_eval_line(splits, row));
         let n = log.rows.len();
-        if self.curve_every > 0 && n % self.curve_every == 0 {
+        if self.curve_every > 0 && n.is_multiple_of(self.curve_every) {
             self.show_curve();
         }
     }
 
-    fn on_finish(&mut self, summary: &Summary) {
+    fn on_finish(&mut self, summary: &Summary, _metrics: &MetricsLog) {
         println!("{summary}");
         if self.curve_every > 0 {
             self.show_curve();

@@ -7,7 +7,7 @@
 //! bar.on_step(1, 2.5);
 //! ```
 
-use crate::train::metrics::{MetricsRow, Summary};
+use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
 use crate::train::trainer::TrainObserver;
 use grokked_data::Split;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -79,7 +79,7 @@ impl TrainObserver for ProgressBarObserver {
 
     fn on_step(&mut self, step: u64, loss: f64) {
         self.bar.set_position(step);
-        if step % 10 == 0 {
+        if step.is_multiple_of(10) {
             self.bar
                 .set_message(format!("loss {loss:.4} | {}", self.last_acc));
         }
@@ -99,7 +99,7 @@ impl TrainObserver for ProgressBarObserver {
 
     fn on_checkpoint(&mut self, _step: u64, _dir: &Path) {}
 
-    fn on_finish(&mut self, summary: &Summary) {
+    fn on_finish(&mut self, summary: &Summary, _metrics: &MetricsLog) {
         self.bar.finish_and_clear();
         if self.print_evals {
             println!("{summary}");

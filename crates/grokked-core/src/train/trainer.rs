@@ -10,26 +10,20 @@
 //! ```
 
 use crate::error::{GrokError, Result};
-use crate::model::GptModel;
+use crate::model::{GptModel, LoadPolicy};
 use crate::train::batches::BatchOrder;
-use crate::train::checkpoint::{latest_checkpoint, load_checkpoint, save_checkpoint, TrainerState};
+use crate::train::checkpoint::{load_checkpoint, read_state, save_checkpoint, TrainerState};
 use crate::train::config::RunConfig;
 use crate::train::eval::{answer_loss, eval_sets, evaluate_sets, tensors_of, EvalSet};
 use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
 use crate::train::optim::{AdamW, AdamWConfig};
+use crate::train::run_dir::{resolve_device, RunDir, RunLock};
 use crate::train::schedule::learning_rate;
 use grokked_data::encode::encode;
 use grokked_data::tokenizer::TaskTokenizer;
 use grokked_data::{folder, Split, TaskData};
 use std::path::{Path, PathBuf};
-use tch::{Device, Tensor};
-
-/// The config file of a run folder.
-pub const CONFIG_FILE: &str = "config.toml";
-/// The metrics file of a run folder.
-pub const METRICS_FILE: &str = "metrics.parquet";
-/// The task folder inside a run folder.
-pub const DATA_DIR: &str = "data";
+use tch::Tensor;
 
 /// Receives progress from [`Trainer::run`]; every method has an empty default.
 pub trait TrainObserver {
@@ -41,14 +35,38 @@ pub trait TrainObserver {
     fn on_eval(&mut self, _splits: &[Split], _row: &MetricsRow) {}
     /// After a checkpoint is written.
     fn on_checkpoint(&mut self, _step: u64, _dir: &Path) {}
-    /// When the run ends.
-    fn on_finish(&mut self, _summary: &Summary) {}
+    /// When the run ends, with every evaluation of the run (also those before a resume).
+    fn on_finish(&mut self, _summary: &Summary, _metrics: &MetricsLog) {}
 }
 
 /// An observer that ignores everything.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Silent;
 impl TrainObserver for Silent {}
+
+/// Two observers, called in order.
+impl<A: TrainObserver, B: TrainObserver> TrainObserver for (A, B) {
+    fn on_start(&mut self, start: u64, max_steps: u64) {
+        self.0.on_start(start, max_steps);
+        self.1.on_start(start, max_steps);
+    }
+    fn on_step(&mut self, step: u64, loss: f64) {
+        self.0.on_step(step, loss);
+        self.1.on_step(step, loss);
+    }
+    fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
+        self.0.on_eval(splits, row);
+        self.1.on_eval(splits, row);
+    }
+    fn on_checkpoint(&mut self, step: u64, dir: &Path) {
+        self.0.on_checkpoint(step, dir);
+        self.1.on_checkpoint(step, dir);
+    }
+    fn on_finish(&mut self, summary: &Summary, metrics: &MetricsLog) {
+        self.0.on_finish(summary, metrics);
+        self.1.on_finish(summary, metrics);
+    }
+}
 
 /// Serialises use of libtorch's process-wide RNG between trainers (seeding, initialisation and
 /// dropout), so trainers in several threads stay deterministic by seed.
@@ -57,21 +75,16 @@ fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
     RNG.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// `auto`, `cpu` or `cuda` to a device.
-pub fn resolve_device(name: &str) -> Result<Device> {
-    match name {
-        "auto" => Ok(Device::cuda_if_available()),
-        "cpu" => Ok(Device::Cpu),
-        "cuda" if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
-        "cuda" => Err(GrokError::config(
-            "train.device",
-            "cuda requested but no CUDA device is available",
-        )),
-        other => Err(GrokError::config(
-            "train.device",
-            format!("unknown device `{other}`"),
-        )),
-    }
+/// How to continue a run (see [`Trainer::resume_with`]).
+#[derive(Debug, Clone, Default)]
+pub struct ResumeOptions {
+    /// Resume from this checkpoint; by default the newest intact one.
+    pub checkpoint: Option<u64>,
+    /// `key=value` overrides of `[train]` settings; written to `config.toml` only once a
+    /// checkpoint has been saved with them.
+    pub sets: Vec<String>,
+    /// What loading the run's model may do (a plugin named in the run's config needs consent).
+    pub policy: LoadPolicy,
 }
 
 /// A run in progress.
@@ -79,7 +92,7 @@ pub struct Trainer {
     /// The configuration.
     pub cfg: RunConfig,
     /// The run folder.
-    pub run_dir: PathBuf,
+    pub run: RunDir,
     /// The model being trained.
     pub model: GptModel,
     /// The optimizer.
@@ -98,19 +111,24 @@ pub struct Trainer {
     order: BatchOrder,
     loss_sum: f64,
     loss_count: u64,
+    /// What resuming had to say (checkpoints skipped as corrupt, temporaries removed).
+    pub notes: Vec<String>,
+    config_pending: bool,
+    _lock: RunLock,
 }
 
 impl std::fmt::Debug for Trainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Trainer")
-            .field("run_dir", &self.run_dir)
+            .field("run", &self.run)
             .field("step", &self.step)
             .finish_non_exhaustive()
     }
 }
 
 impl Trainer {
-    /// Starts a run: generates the task, writes `config.toml` and `data/` into `run_dir`.
+    /// Starts a run: generates the task, writes `config.toml` and `data/` into `run_dir`. A
+    /// plugin named in `cfg` counts as allowed: the caller chose it.
     pub fn new(cfg: RunConfig, run_dir: &Path) -> Result<Self> {
         cfg.validate()?;
         let data = cfg.data.generate()?;
@@ -121,37 +139,99 @@ impl Trainer {
     /// [`Trainer::resume`] can continue it.
     pub fn with_data(cfg: RunConfig, run_dir: &Path, data: TaskData) -> Result<Self> {
         cfg.validate()?;
-        std::fs::create_dir_all(run_dir).map_err(|e| GrokError::io(run_dir, e))?;
-        crate::fsutil::write_atomic(&run_dir.join(CONFIG_FILE), cfg.to_toml()?.as_bytes())?;
-        folder::save(&data, &run_dir.join(DATA_DIR))?;
-        Self::build(cfg, run_dir, data)
-    }
-
-    /// Continues a run from its latest checkpoint.
-    pub fn resume(run_dir: &Path) -> Result<Self> {
-        let cfg = RunConfig::from_file(&run_dir.join(CONFIG_FILE))?;
-        let data = folder::load(&run_dir.join(DATA_DIR))?;
-        let mut t = Self::build(cfg, run_dir, data)?;
-        let (step, dir) = latest_checkpoint(run_dir)?.ok_or_else(|| {
-            GrokError::Invalid(format!(
-                "{}: no checkpoint to resume from",
-                run_dir.display()
-            ))
-        })?;
-        let (state, metrics) = load_checkpoint(&dir, &mut t.model, &mut t.optim)?;
-        if state.step != step {
-            return Err(GrokError::format(
-                &dir,
-                format!("trainer_state.json says step {}", state.step),
-            ));
-        }
-        t.step = step;
-        t.metrics = metrics;
+        let run = RunDir::new(run_dir);
+        let lock = run.lock()?;
+        let notes = removed_notes(run.remove_stale_temporaries(&lock)?);
+        crate::fsutil::write_atomic(&run.config_file(), cfg.to_toml()?.as_bytes())?;
+        folder::save(&data, &run.data_dir())?;
+        let mut t = Self::build(cfg, run, lock, data)?;
+        t.notes = notes;
         Ok(t)
     }
 
+    /// Continues a run from its newest intact checkpoint (data only: see
+    /// [`Trainer::resume_with`] for a run with a plugin).
+    pub fn resume(run_dir: &Path) -> Result<Self> {
+        Self::resume_with(run_dir, &ResumeOptions::default())
+    }
+
+    /// Continues a run as `opts` says. Without an explicit checkpoint, a newest checkpoint that
+    /// fails to load (corrupt, or changed since it was saved) is moved aside as
+    /// `checkpoints/corrupt-step-N` and the next older one is used; [`Trainer::notes`] says so.
+    pub fn resume_with(run_dir: &Path, opts: &ResumeOptions) -> Result<Self> {
+        let run = RunDir::new(run_dir);
+        let lock = run.lock()?;
+        let mut notes = removed_notes(run.remove_stale_temporaries(&lock)?);
+        let saved = run.config()?;
+        if let Some(plugin) = &saved.model.plugin {
+            opts.policy.check_plugin(plugin, &run.config_file())?;
+        }
+        let mut cfg = saved.clone();
+        for s in &opts.sets {
+            cfg.set(s)?;
+        }
+        if cfg.data != saved.data || cfg.model != saved.model {
+            return Err(GrokError::Invalid(
+                "--set on a resumed run may change only [train] settings".into(),
+            ));
+        }
+        let candidates: Vec<(u64, PathBuf)> = match opts.checkpoint {
+            Some(step) => vec![run.checkpoint_at(Some(step))?],
+            None => run.checkpoints()?.into_iter().rev().collect(),
+        };
+        let Some((_, newest)) = candidates.first() else {
+            return Err(GrokError::Invalid(format!(
+                "{}: no checkpoint to resume from",
+                run_dir.display()
+            )));
+        };
+        // The library must be the one the checkpoint was saved with: its recorded hash goes into
+        // the config, so a swapped library is refused before it is loaded.
+        let mut build_cfg = cfg.clone();
+        if let (Some(plugin), Ok(saved)) = (
+            build_cfg.model.plugin.as_mut(),
+            crate::model::GptConfig::from_file(&newest.join(crate::model::hf::CONFIG_FILE)),
+        ) {
+            plugin.sha256 = saved.plugin.and_then(|p| p.sha256);
+        }
+        let data = folder::load(&run.data_dir())?;
+        let mut t = Self::build(build_cfg, run, lock, data)?;
+        t.cfg = cfg;
+        t.config_pending = t.cfg != saved;
+        for (i, (step, dir)) in candidates.iter().enumerate() {
+            let loaded = read_state(dir).and_then(|state| {
+                if state.step != *step {
+                    return Err(GrokError::format(
+                        dir,
+                        format!("trainer_state.json says step {}", state.step),
+                    ));
+                }
+                load_checkpoint(dir, &mut t.model, &mut t.optim, &opts.policy)
+            });
+            match loaded {
+                Ok((_, metrics)) => {
+                    t.step = *step;
+                    t.metrics = metrics;
+                    t.notes.append(&mut notes);
+                    return Ok(t);
+                }
+                Err(e) if opts.checkpoint.is_none() && i + 1 < candidates.len() => {
+                    let aside = t.run.checkpoints_dir().join(format!("corrupt-step-{step}"));
+                    std::fs::rename(dir, &aside).map_err(|e| GrokError::io(dir, e))?;
+                    notes.push(format!(
+                        "checkpoint step {step} cannot be used ({e}); moved it to {} and \
+                         resumed from the next older one",
+                        aside.display()
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the last candidate either loads or returns its error")
+    }
+
     /// Builds the model, optimizer and tensors for `data`.
-    pub fn build(cfg: RunConfig, run_dir: &Path, data: TaskData) -> Result<Self> {
+    fn build(cfg: RunConfig, run: RunDir, lock: RunLock, data: TaskData) -> Result<Self> {
         let device = resolve_device(&cfg.train.device)?;
         let tokenizer = TaskTokenizer::new(&data.vocab)?;
         let train_enc = encode(&tokenizer, data.split(Split::Train))?;
@@ -189,7 +269,7 @@ impl Trainer {
         let metrics = MetricsLog::new(evals.iter().map(|e| e.split).collect());
         Ok(Trainer {
             cfg,
-            run_dir: run_dir.to_path_buf(),
+            run,
             model,
             optim,
             tokenizer,
@@ -202,6 +282,9 @@ impl Trainer {
             order,
             loss_sum: 0.0,
             loss_count: 0,
+            notes: Vec::new(),
+            config_pending: false,
+            _lock: lock,
         })
     }
 
@@ -282,23 +365,26 @@ impl Trainer {
         self.loss_count = 0;
         observer.on_eval(&self.metrics.splits, &row);
         self.metrics.push(row);
-        self.metrics.save(&self.run_dir.join(METRICS_FILE))
+        self.metrics.save(&self.run.metrics_file())
     }
 
-    /// Writes a checkpoint of the current step.
-    pub fn checkpoint(&self) -> Result<PathBuf> {
-        let state = TrainerState {
-            step: self.step,
-            seed: self.cfg.train.seed,
-        };
-        save_checkpoint(
-            &self.run_dir,
+    /// Writes a checkpoint of the current step (and, the first time after a resume with new
+    /// settings, the configuration they are part of).
+    pub fn checkpoint(&mut self) -> Result<PathBuf> {
+        let state = TrainerState::new(self.step, self.cfg.train.seed);
+        let dir = save_checkpoint(
+            &self.run,
             &self.model,
             &self.optim,
             &self.tokenizer,
             &self.metrics,
             &state,
-        )
+        )?;
+        if self.config_pending {
+            crate::fsutil::write_atomic(&self.run.config_file(), self.cfg.to_toml()?.as_bytes())?;
+            self.config_pending = false;
+        }
+        Ok(dir)
     }
 
     fn id_accuracy(&self) -> Option<f64> {
@@ -309,7 +395,7 @@ impl Trainer {
     }
 
     /// Trains to `max_steps` (or the early-stop accuracy), evaluating and checkpointing on
-    /// schedule, then draws the grokking curve into `plots/`.
+    /// schedule.
     pub fn run(&mut self, observer: &mut dyn TrainObserver) -> Result<Summary> {
         let max = self.cfg.train.max_steps;
         observer.on_start(self.step, max);
@@ -344,12 +430,20 @@ impl Trainer {
                 break;
             }
         }
-        crate::viz::charts::grokking_curve(
-            &self.metrics,
-            &self.run_dir.join("plots").join("grokking"),
-        )?;
         let summary = self.metrics.summary();
-        observer.on_finish(&summary);
+        observer.on_finish(&summary, &self.metrics);
         Ok(summary)
     }
+}
+
+fn removed_notes(removed: Vec<PathBuf>) -> Vec<String> {
+    removed
+        .into_iter()
+        .map(|p| {
+            format!(
+                "removed {}, left half-written by a crashed run",
+                p.display()
+            )
+        })
+        .collect()
 }

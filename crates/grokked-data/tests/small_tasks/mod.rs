@@ -11,6 +11,7 @@ pub fn one_of_each_kind() -> Vec<TaskData> {
             entities: 40,
             relations: 6,
             out_degree: 3,
+            phi: 2.5,
             ..Default::default()
         }
         .generate()

@@ -1,0 +1,26 @@
+//! The flags that widen what opening a model may do (`--allow-plugin`, `--allow-nonfinite`).
+
+use clap::Args;
+use grokked_core::model::LoadPolicy;
+use std::path::PathBuf;
+
+/// Consent flags shared by every command that opens a model or run.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TrustArgs {
+    /// Allow the model's config to load this reasoning-module plugin library (repeatable). A
+    /// model folder is data: a library it names runs only with this consent.
+    #[arg(long = "allow-plugin", value_name = "PATH")]
+    allow_plugin: Vec<PathBuf>,
+    /// Load weights with NaN or infinite values (for debugging a broken model).
+    #[arg(long)]
+    allow_nonfinite: bool,
+}
+
+impl TrustArgs {
+    /// The policy these flags give.
+    pub fn policy(&self) -> LoadPolicy {
+        LoadPolicy::data_only()
+            .allow_plugins(self.allow_plugin.iter().cloned())
+            .allow_nonfinite(self.allow_nonfinite)
+    }
+}

@@ -1,0 +1,289 @@
+//! [`RunDir`]: the one owner of a run folder's layout.
+//!
+//! ```text
+//! RUN/config.toml          the run's configuration
+//! RUN/data/                the task (see grokked_data::folder)
+//! RUN/metrics.parquet      one row per evaluation
+//! RUN/checkpoints/step-N/  Hugging Face model folder + optimizer and trainer state
+//! RUN/plots/  RUN/analysis/
+//! RUN/.lock                held by the one process writing the run
+//! ```
+//!
+//! Readers (`eval`, `analyze`, notebooks) need no lock; a writer takes [`RunDir::lock`], which
+//! fails at once, naming the holder's process id, while another process holds it.
+//!
+//! ```
+//! use grokked_core::train::run_dir::RunDir;
+//! let tmp = tempfile::tempdir().unwrap();
+//! let run = RunDir::new(tmp.path());
+//! assert_eq!(run.checkpoint_dir(200), tmp.path().join("checkpoints/step-200"));
+//! assert!(run.latest_checkpoint().unwrap().is_none());
+//! std::fs::create_dir_all(run.checkpoint_dir(1000)).unwrap();
+//! assert_eq!(run.latest_checkpoint().unwrap().unwrap().0, 1000);
+//! let lock = run.lock().unwrap();
+//! assert!(run.lock().unwrap_err().to_string().contains(&std::process::id().to_string()));
+//! drop(lock);
+//! assert!(run.lock().is_ok());
+//! ```
+
+use crate::error::{GrokError, Result};
+use crate::model::{hf, GptModel, LoadPolicy};
+use crate::train::config::RunConfig;
+use crate::train::metrics::MetricsLog;
+use grokked_data::tokenizer::TaskTokenizer;
+use grokked_data::{folder, TaskData};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use tch::Device;
+
+/// A run folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+/// What a run folder holds besides its weights, loaded in one call.
+#[derive(Debug)]
+pub struct LoadedRun {
+    /// The run's configuration.
+    pub cfg: RunConfig,
+    /// The task.
+    pub data: TaskData,
+    /// The task's tokenizer.
+    pub tokenizer: TaskTokenizer,
+    /// The device the configuration asks for.
+    pub device: Device,
+}
+
+/// The exclusive right to write a run folder, released when dropped.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+}
+
+/// `auto`, `cpu` or `cuda` to a device.
+pub fn resolve_device(name: &str) -> Result<Device> {
+    match name {
+        "auto" => Ok(Device::cuda_if_available()),
+        "cpu" => Ok(Device::Cpu),
+        "cuda" if tch::Cuda::is_available() => Ok(Device::Cuda(0)),
+        "cuda" => Err(GrokError::config(
+            "train.device",
+            "cuda requested but no CUDA device is available",
+        )),
+        other => Err(GrokError::config(
+            "train.device",
+            format!("unknown device `{other}`"),
+        )),
+    }
+}
+
+impl RunDir {
+    /// The run folder at `root` (which need not exist yet).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        RunDir { root: root.into() }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// `config.toml`.
+    pub fn config_file(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+
+    /// `data/`, the task folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    /// `metrics.parquet`.
+    pub fn metrics_file(&self) -> PathBuf {
+        self.root.join("metrics.parquet")
+    }
+
+    /// `checkpoints/`.
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
+    /// `checkpoints/step-N`.
+    pub fn checkpoint_dir(&self, step: u64) -> PathBuf {
+        self.checkpoints_dir().join(format!("step-{step}"))
+    }
+
+    /// `plots/`.
+    pub fn plots_dir(&self) -> PathBuf {
+        self.root.join("plots")
+    }
+
+    /// `analysis/`.
+    pub fn analysis_dir(&self) -> PathBuf {
+        self.root.join("analysis")
+    }
+
+    /// `.lock`, the writer's lock file.
+    pub fn lock_file(&self) -> PathBuf {
+        self.root.join(".lock")
+    }
+
+    /// Whether the folder holds a run (its `config.toml`).
+    pub fn exists(&self) -> bool {
+        self.config_file().is_file()
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> Result<RunConfig> {
+        RunConfig::from_file(&self.config_file())
+    }
+
+    /// Configuration, task, tokenizer and device in one call.
+    pub fn load(&self) -> Result<LoadedRun> {
+        let cfg = self.config()?;
+        let data = folder::load(&self.data_dir())?;
+        let tokenizer = TaskTokenizer::new(&data.vocab)?;
+        let device = resolve_device(&cfg.train.device)?;
+        Ok(LoadedRun {
+            cfg,
+            data,
+            tokenizer,
+            device,
+        })
+    }
+
+    /// The metrics written so far.
+    pub fn metrics(&self) -> Result<MetricsLog> {
+        MetricsLog::load(&self.metrics_file())
+    }
+
+    /// Every checkpoint, as (step, folder), by step.
+    pub fn checkpoints(&self) -> Result<Vec<(u64, PathBuf)>> {
+        let dir = self.checkpoints_dir();
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
+            .map_err(|e| GrokError::io(&dir, e))?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_prefix("step-")
+                    .and_then(|n| n.parse().ok())
+                    .map(|n| (n, e.path()))
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    /// The latest checkpoint.
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, PathBuf)>> {
+        Ok(self.checkpoints()?.pop())
+    }
+
+    /// The checkpoint at `step`, or the latest; an error lists the steps there are.
+    pub fn checkpoint_at(&self, step: Option<u64>) -> Result<(u64, PathBuf)> {
+        let all = self.checkpoints()?;
+        let found = match step {
+            Some(s) => all.iter().find(|(n, _)| *n == s).cloned(),
+            None => all.last().cloned(),
+        };
+        found.ok_or_else(|| {
+            let have: Vec<String> = all.iter().map(|(s, _)| s.to_string()).collect();
+            let wanted = step.map_or("any step".to_string(), |s| format!("step {s}"));
+            GrokError::Invalid(format!(
+                "{}: no checkpoint at {wanted} (have: {})",
+                self.root.display(),
+                if have.is_empty() {
+                    "none".to_string()
+                } else {
+                    have.join(", ")
+                }
+            ))
+        })
+    }
+
+    /// The model of checkpoint `step` (default: the latest) on `device`, data only (see
+    /// [`RunDir::load_model_with`] for a model with a plugin).
+    pub fn load_model(&self, step: Option<u64>, device: Device) -> Result<(GptModel, u64)> {
+        self.load_model_with(step, device, &LoadPolicy::data_only())
+    }
+
+    /// The model of checkpoint `step` (default: the latest) on `device`, as `policy` allows.
+    pub fn load_model_with(
+        &self,
+        step: Option<u64>,
+        device: Device,
+        policy: &LoadPolicy,
+    ) -> Result<(GptModel, u64)> {
+        let (step, dir) = self.checkpoint_at(step)?;
+        Ok((hf::load_folder_with(&dir, device, policy)?, step))
+    }
+
+    /// Takes the writer's lock (an advisory `flock` on `.lock`, recording this process's id);
+    /// fails at once with the holder's id while another process holds it.
+    pub fn lock(&self) -> Result<RunLock> {
+        std::fs::create_dir_all(&self.root).map_err(|e| GrokError::io(&self.root, e))?;
+        let path = self.lock_file();
+        let io = |e| GrokError::io(&path, e);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(GrokError::RunLocked {
+                    run: self.root.clone(),
+                    lock: path.clone(),
+                    holder: if holder.is_empty() {
+                        "unknown".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        write!(file, "{}", std::process::id()).map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(RunLock { _file: file })
+    }
+
+    /// Removes what a crashed writer left half-written: temporary checkpoint folders
+    /// (`checkpoints/.step-N.tmp-PID`) and temporary files (`.NAME.tmp-PID`) in the run and
+    /// data folders. Call it only while holding the lock. Returns what was removed.
+    pub fn remove_stale_temporaries(&self, _lock: &RunLock) -> Result<Vec<PathBuf>> {
+        let mut removed = Vec::new();
+        for dir in [self.root.clone(), self.data_dir(), self.checkpoints_dir()] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.filter_map(|e| e.ok()) {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !(name.starts_with('.') && name.contains(".tmp-")) {
+                    continue;
+                }
+                let path = entry.path();
+                let result = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                result.map_err(|e| GrokError::io(&path, e))?;
+                removed.push(path);
+            }
+        }
+        Ok(removed)
+    }
+}
