@@ -27,27 +27,28 @@ fn identity_hooks_leave_logits_bit_identical_and_guards_remove_hooks() {
     let m = model();
     let x = ids(&[3, 9, 27, 4]);
     let clean = m.gpt.forward(&x, false).unwrap();
-    let mut hooks: Vec<(HookSite, HookFn)> = Vec::new();
-    for l in 0..3 {
-        for kind in [
-            "resid_pre",
-            "q",
-            "k",
-            "v",
-            "attn_pattern",
-            "z",
-            "attn_out",
-            "resid_mid",
-            "mlp_out",
-            "resid_post",
-        ] {
-            hooks.push((
-                HookSite::from_kind(kind, l).unwrap(),
-                Box::new(|_, t| Ok(t)),
-            ));
-        }
-    }
+    let hooks: Vec<(HookSite, HookFn)> = m
+        .gpt
+        .sites()
+        .into_iter()
+        .map(|s| (s, Box::new(|_, t| Ok(t)) as HookFn))
+        .collect();
+    assert!(hooks.len() > 30);
     assert!(run_with_hooks(&m.gpt, &x, hooks).unwrap().equal(&clean));
+    // The per-head results sum (with the bias) to the attention output.
+    let (_, cache) = run_with_cache(&m.gpt, &x, |s| {
+        matches!(s, HookSite::Result(1) | HookSite::AttnOut(1))
+    })
+    .unwrap();
+    let bias = m.vs.variables()["transformer.h.1.attn.c_proj.bias"].shallow_clone();
+    let summed = cache[&HookSite::Result(1)].sum_dim_intlist(2, false, Kind::Float) + bias;
+    assert!(
+        (summed - &cache[&HookSite::AttnOut(1)])
+            .abs()
+            .max()
+            .double_value(&[])
+            < 1e-5
+    );
     {
         let _guard = m
             .gpt
@@ -86,7 +87,9 @@ fn last_resid_post_through_the_unembedding_is_the_logits() {
 fn patching_with_own_activations_changes_nothing_and_full_layer0_patch_reproduces_the_source() {
     let m = model();
     let (base, source) = (ids(&[1, 2, 3, 4]), ids(&[7, 8, 9, 10]));
-    let (base_logits, base_cache) = run_with_cache(&m.gpt, &base, |_| true).unwrap();
+    let base_logits = m.gpt.forward(&base, false).unwrap();
+    let (_, base_cache) = run_with_cache(&m.gpt, &base, |_| true).unwrap();
+    assert_eq!(base_cache.len(), m.gpt.sites().len());
     for (site, act) in &base_cache {
         let patched = patched_logits(&m.gpt, &base, *site, None, act).unwrap();
         assert!(patched.equal(&base_logits), "{site}");
@@ -174,7 +177,7 @@ fn logit_lens_and_causal_tracing_on_a_hand_built_model() {
     // The prediction at the last position depends on the last token alone: patching position 2
     // from a run with another last token flips the answer at every layer; position 0 never does.
     let corrupt = ids(&[2, 5, 6]);
-    let trace = causal_trace(&m.gpt, &x, &corrupt, 2).unwrap();
+    let trace = causal_trace(&m.gpt, &x, &corrupt, 2, None).unwrap();
     let pos: Vec<i64> = trace
         .column("position")
         .unwrap()
@@ -208,7 +211,7 @@ fn ig_completeness_gap_shrinks_with_more_steps() {
     let gap = |n: usize| {
         let opts = IgOptions {
             n_steps: n,
-            method: Method::RiemannTrapezoid,
+            method: Method::RiemannMiddle,
             internal_batch_size: 32,
         };
         integrated_gradients(&m.gpt, &x, target, Baseline::Zeros, &opts)

@@ -239,10 +239,25 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
         .sum(Kind::Float)
         .backward();
     assert!(plugin_w.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
-    let (_, cache) = run_with_cache(&t.model.gpt, &ids, |s| s.kind() == "resid_post").unwrap();
+    let (_, cache) =
+        run_with_cache(&t.model.gpt, &ids, |s| s.kind() == "hook_resid_post").unwrap();
     assert_eq!(
         cache.keys().copied().collect::<Vec<_>>(),
         vec![HookSite::ResidPost(0), HookSite::ResidPost(3)]
+    );
+    // The plugin stage has its own sites: its input is block 0's output, and the lens reads
+    // the stream after every stage.
+    let (_, cache) = run_with_cache(&t.model.gpt, &ids, |_| true).unwrap();
+    assert!(cache[&HookSite::PluginIn].equal(&cache[&HookSite::ResidPost(0)]));
+    assert!(cache[&HookSite::PluginOut].equal(&cache[&HookSite::ResidPre(3)]));
+    assert_eq!(
+        t.model.gpt.resid_sites(),
+        vec![
+            HookSite::ResidPre(0),
+            HookSite::ResidPost(0),
+            HookSite::PluginOut,
+            HookSite::ResidPost(3)
+        ]
     );
     let out = generate(&t.model.gpt, &[vec![1, 21]], &GenerateOpts::greedy(4)).unwrap();
     assert_eq!(out[0].len(), 4);

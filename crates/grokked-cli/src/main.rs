@@ -3,6 +3,7 @@
 mod analyze;
 mod data;
 mod generate;
+mod lens;
 mod memory;
 mod plugin;
 mod train;
@@ -28,6 +29,9 @@ enum Command {
     Eval(train::EvalArgs),
     /// Logit lens, causal tracing, attention and integrated gradients of a composition run.
     Analyze(analyze::AnalyzeArgs),
+    /// The lens on any GPT-2 model folder: activation caches, integrated gradients, logit lens.
+    #[command(subcommand)]
+    Lens(lens::LensCommand),
     /// Grokked (parametric) versus retrieval-augmented reasoning on the complex task.
     CompareMemory(memory::CompareArgs),
     /// Inspect reasoning-module plugins.
@@ -45,6 +49,7 @@ fn main() -> anyhow::Result<()> {
         Command::Train(args) => train::run_train(args),
         Command::Eval(args) => train::run_eval(args),
         Command::Analyze(args) => analyze::run(args),
+        Command::Lens(cmd) => lens::run(cmd),
         Command::Plugin(cmd) => plugin::run(cmd),
         Command::CompareMemory(args) => memory::run(args),
     }

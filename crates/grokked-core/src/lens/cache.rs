@@ -1,12 +1,14 @@
 //! `run_with_cache` and `run_with_hooks`: read the activations a filter selects, or read and
-//! replace activations with closures, in one forward pass.
+//! replace activations with closures, in one forward pass. Activations come in
+//! TransformerLens's names and shapes; [`save_cache`] writes a cache as a safetensors file keyed
+//! by site name.
 //!
 //! ```
 //! use grokked_core::lens::cache::{run_with_cache, run_with_hooks, HookFn};
 //! use grokked_core::model::{GptConfig, GptModel, HookSite};
 //! let model = GptModel::new(GptConfig::small(20, 8, 2, 16, 2), tch::Device::Cpu).unwrap();
 //! let ids = tch::Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
-//! let (logits, cache) = run_with_cache(&model.gpt, &ids, |s| s.kind() == "resid_post").unwrap();
+//! let (logits, cache) = run_with_cache(&model.gpt, &ids, |s| s.kind() == "hook_resid_post").unwrap();
 //! assert_eq!(cache.len(), 2);
 //! assert_eq!(cache[&HookSite::ResidPost(1)].size(), [1, 3, 16]);
 //! let zero: HookFn = Box::new(|_, t| Ok(t.zeros_like()));
@@ -15,8 +17,10 @@
 //! ```
 
 use crate::error::Result;
+use crate::model::safetensors_io::write_tensors;
 use crate::model::{ForwardOpts, Gpt, Hook, HookSite};
 use std::collections::BTreeMap;
+use std::path::Path;
 use tch::Tensor;
 
 /// Cached activations by site.
@@ -97,4 +101,30 @@ pub fn run_with_hooks<'a>(
 ) -> Result<Tensor> {
     let mut hooks = FnHooks { hooks };
     run_with(gpt, ids, &mut hooks)
+}
+
+/// Logits and the activations at `sites`, or at every site of the model when `sites` is empty.
+pub fn run_with_cache_at(
+    gpt: &Gpt,
+    ids: &Tensor,
+    sites: &[HookSite],
+) -> Result<(Tensor, ActivationCache)> {
+    let all;
+    let sites = if sites.is_empty() {
+        all = gpt.sites();
+        &all
+    } else {
+        sites
+    };
+    run_with_cache(gpt, ids, |s| sites.contains(&s))
+}
+
+/// Writes `cache` to a safetensors file, each activation under its site's name
+/// (`blocks.0.attn.hook_q`, ...).
+pub fn save_cache(cache: &ActivationCache, path: &Path) -> Result<()> {
+    let named: Vec<(String, Tensor)> = cache
+        .iter()
+        .map(|(site, t)| (site.to_string(), t.shallow_clone()))
+        .collect();
+    write_tensors(path, &named)
 }

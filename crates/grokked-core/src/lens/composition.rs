@@ -14,7 +14,7 @@
 use crate::error::{GrokError, Result};
 
 use crate::lens::logit_lens::CompositionProbe;
-use crate::lens::patching::{patched_logits, top1_change_rate};
+use crate::lens::patching;
 use crate::model::Gpt;
 use grokked_data::tokenizer::TaskTokenizer;
 use grokked_data::{vocab, FactKind, Split, TaskData};
@@ -81,7 +81,8 @@ fn token_classes(tok: &TaskTokenizer) -> (Vec<i64>, Vec<i64>) {
 /// Causal tracing as the paper does it: for each input position p (h, r1, r2), replace the token
 /// with a random same-type token that changes the model's top-1 answer, then for each layer l patch
 /// the clean run's state at (l, p) with the perturbed run's and record how often the answer
-/// changes. A DataFrame `layer, position, metric` (positions 0 = h, 1 = r1, 2 = r2).
+/// changes ([`patching::causal_trace`] at that position). A DataFrame `layer, site, position,
+/// metric` (positions 0 = h, 1 = r1, 2 = r2).
 pub fn causal_trace(
     gpt: &Gpt,
     tok: &TaskTokenizer,
@@ -94,7 +95,7 @@ pub fn causal_trace(
     let clean_top: Vec<i64> = Vec::try_from(clean_logits.select(1, 2).argmax(-1, false))?;
     let (entities, relations) = token_classes(tok);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut layers, mut positions, mut values) = (vec![], vec![], vec![]);
+    let mut frames = Vec::new();
     for p in 0..3i64 {
         let pool = if p == 0 { &entities } else { &relations };
         // Rows whose perturbation changed the answer, with their perturbed inputs.
@@ -119,31 +120,33 @@ pub fn causal_trace(
             continue;
         }
         let idx = Tensor::from_slice(&keep).to_device(device);
-        let base = clean.index_select(0, &idx);
-        let base_logits = clean_logits.index_select(0, &idx);
         let corrupt = Tensor::from_slice(&corrupt_rows)
             .view([keep.len() as i64, 3])
             .to_device(device);
-        let (_, cache) = crate::lens::cache::run_with_cache(gpt, &corrupt, |s| {
-            s.kind() == "embed" || s.kind() == "resid_post"
-        })?;
-        for (layer, &site) in gpt.resid_sites().iter().enumerate() {
-            let patched = patched_logits(gpt, &base, site, Some(p), &cache[&site])?;
-            layers.push(layer as i64);
-            positions.push(p);
-            values.push(top1_change_rate(&base_logits, &patched, 2));
-        }
+        frames.push(patching::causal_trace(
+            gpt,
+            &clean.index_select(0, &idx),
+            &corrupt,
+            2,
+            Some(&[p]),
+        )?);
     }
-    let n = values.len();
-    DataFrame::new(
-        n,
+    // No position at all when no perturbation changed any answer.
+    let empty = DataFrame::new(
+        0,
         vec![
-            Column::new("layer".into(), layers),
-            Column::new("position".into(), positions),
-            Column::new("metric".into(), values),
+            Column::new("layer".into(), Vec::<i64>::new()),
+            Column::new("site".into(), Vec::<String>::new()),
+            Column::new("position".into(), Vec::<i64>::new()),
+            Column::new("metric".into(), Vec::<f64>::new()),
         ],
     )
-    .map_err(|e| GrokError::Invalid(e.to_string()))
+    .map_err(|e| GrokError::Invalid(e.to_string()))?;
+    frames.into_iter().try_fold(empty, |mut all, df| {
+        all.vstack_mut(&df)
+            .map_err(|e| GrokError::Invalid(e.to_string()))?;
+        Ok(all)
+    })
 }
 
 /// Mean attention weight from the last input position (r2) to each position, per layer and head,

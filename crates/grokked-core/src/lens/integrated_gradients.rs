@@ -1,6 +1,8 @@
-//! Integrated gradients (Sundararajan et al. 2017) on the embedding output, with tch autograd:
-//! baselines (zeros, a token such as `<mask>`, any tensor), Riemann (left, right, middle,
-//! trapezoid) and Gauss-Legendre quadrature, internal batching, and the convergence delta
+//! Integrated gradients (Sundararajan et al. 2017) on the token embeddings (`hook_embed`, the
+//! output of `wte` before position embeddings are added, as captum attributes over the
+//! `inputs_embeds` of Hugging Face's GPT-2), with tch autograd: baselines (zeros, a token such
+//! as the pad token, any tensor), Riemann (left, right, middle, trapezoid) and Gauss-Legendre
+//! quadrature with captum's nodes and weights, internal batching, and the convergence delta
 //! `sum(attributions) - (f(x) - f(baseline))`.
 //!
 //! ```
@@ -20,19 +22,56 @@ use crate::error::{GrokError, Result};
 use crate::model::{ForwardOpts, Gpt, Hook, HookSite};
 use tch::{Kind, Tensor};
 
-/// The quadrature rule over the path from the baseline (alpha 0) to the input (alpha 1).
+/// The quadrature rule over the path from the baseline (alpha 0) to the input (alpha 1), with
+/// captum's nodes and weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// alpha = k/n, k = 0..n-1.
+    /// alpha = k/n, k = 0..n-1, weights 1/n.
     RiemannLeft,
-    /// alpha = k/n, k = 1..n.
+    /// alpha = k/n, k = 1..n, weights 1/n.
     RiemannRight,
-    /// alpha = (k + 1/2)/n.
+    /// alpha = (k + 1/2)/n, weights 1/n.
     RiemannMiddle,
-    /// n equally spaced points including both ends, end weights halved.
+    /// alpha = k/(n-1), k = 0..n-1, weights 1/n with the two end weights halved: captum's rule
+    /// (its weights sum to (n-1)/n, not 1; kept so attributions equal captum's).
     RiemannTrapezoid,
     /// n-point Gauss-Legendre on [0, 1].
     GaussLegendre,
+}
+
+/// Every method with its captum name.
+pub const METHODS: [(Method, &str); 5] = [
+    (Method::GaussLegendre, "gausslegendre"),
+    (Method::RiemannLeft, "riemann_left"),
+    (Method::RiemannRight, "riemann_right"),
+    (Method::RiemannMiddle, "riemann_middle"),
+    (Method::RiemannTrapezoid, "riemann_trapezoid"),
+];
+
+impl Method {
+    /// The captum name (`gausslegendre`, `riemann_left`, ...).
+    pub fn name(self) -> &'static str {
+        METHODS
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map(|(_, n)| *n)
+            .expect("every method is in METHODS")
+    }
+
+    /// Parses a captum name.
+    pub fn parse(name: &str) -> Result<Self> {
+        METHODS
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(m, _)| *m)
+            .ok_or_else(|| {
+                let known: Vec<&str> = METHODS.iter().map(|(_, n)| *n).collect();
+                GrokError::Invalid(format!(
+                    "unknown integration method `{name}` (known: {})",
+                    known.join(", ")
+                ))
+            })
+    }
 }
 
 /// What IG integrates over.
@@ -95,7 +134,7 @@ pub fn nodes(method: Method, n: usize) -> Vec<(f64, f64)> {
         Method::RiemannTrapezoid if n < 2 => vec![(0.5, 1.0)],
         Method::RiemannTrapezoid => (0..n)
             .map(|k| {
-                let w = if k == 0 || k == n - 1 { 0.5 } else { 1.0 } / (nf - 1.0);
+                let w = if k == 0 || k == n - 1 { 0.5 } else { 1.0 } / nf;
                 (k as f64 / (nf - 1.0), w)
             })
             .collect(),
@@ -152,12 +191,12 @@ pub fn integrate(
     Ok((attr, delta))
 }
 
-/// The baseline of the embedding output.
+/// The baseline of the token embeddings.
 #[derive(Debug)]
 pub enum Baseline {
     /// All zeros.
     Zeros,
-    /// The embedding output of this token at every position (e.g. `<mask>`).
+    /// This token's embedding at every position (e.g. the pad token, or `<mask>`).
     Token(i64),
     /// A given `[1, seq, n_embd]` tensor.
     Tensor(Tensor),
@@ -174,7 +213,7 @@ pub struct IgTarget {
     pub prob: bool,
 }
 
-/// IG of one sequence's target on the embedding output.
+/// IG of one sequence's target on the token embeddings.
 #[derive(Debug)]
 pub struct IgResult {
     /// Attributions `[seq, n_embd]`.
@@ -185,7 +224,7 @@ pub struct IgResult {
     pub delta: f64,
 }
 
-/// Replaces the embedding output with a given tensor.
+/// Replaces the token embeddings with a given tensor.
 struct EmbedReplace<'a>(&'a Tensor);
 
 impl Hook for EmbedReplace<'_> {
@@ -197,7 +236,7 @@ impl Hook for EmbedReplace<'_> {
     }
 }
 
-/// The embedding output of `ids` `[1, seq]`.
+/// The token embeddings of `ids` `[1, seq]`.
 fn embed_of(gpt: &Gpt, ids: &Tensor) -> Result<Tensor> {
     let (_, mut cache) = crate::lens::cache::run_with_cache(gpt, ids, |s| s == HookSite::Embed)?;
     Ok(cache.remove(&HookSite::Embed).expect("embed cached"))

@@ -2,7 +2,8 @@
 //! layer, read as the rank, probability and reciprocal rank of chosen tokens; and the paper's
 //! composition measures (the bridge entity b at the r1 position, r2 at the r2 position).
 //!
-//! Layer 0 is the embedding output; layer i (1..=n_layer) is the stream after block i-1.
+//! Layer 0 is the stream where the first block starts (the embeddings); layer i is the stream
+//! after the i-th stage (see [`Gpt::resid_sites`]).
 //!
 //! ```
 //! use grokked_core::lens::logit_lens::{token_ranks, LensQuery};
@@ -11,11 +12,13 @@
 //! let ids = tch::Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
 //! let df = token_ranks(&model.gpt, &ids, &[LensQuery { example: 0, position: 1, token: 5 }]).unwrap();
 //! assert_eq!(df.height(), 3); // layers 0, 1, 2
+//! let top = grokked_core::lens::logit_lens::top_tokens(&model.gpt, &ids, 4).unwrap();
+//! assert_eq!(top.height(), 3 * 3 * 4); // layers x positions x k
 //! ```
 
 use crate::error::{GrokError, Result};
 use crate::lens::cache::run_with_cache;
-use crate::model::{Gpt, HookSite};
+use crate::model::Gpt;
 use polars::prelude::*;
 use tch::{Kind, Tensor};
 
@@ -30,13 +33,11 @@ pub struct LensQuery {
     pub token: i64,
 }
 
-/// The residual stream at [`Gpt::resid_sites`]: the embeddings and each block's output.
+/// The residual stream at [`Gpt::resid_sites`]: the embeddings and each stage's output.
 pub fn residual_stack(gpt: &Gpt, ids: &Tensor) -> Result<Vec<Tensor>> {
-    let (_, mut cache) = run_with_cache(gpt, ids, |s| {
-        matches!(s, HookSite::Embed | HookSite::ResidPost(_))
-    })?;
-    Ok(gpt
-        .resid_sites()
+    let sites = gpt.resid_sites();
+    let (_, mut cache) = run_with_cache(gpt, ids, |s| sites.contains(&s))?;
+    Ok(sites
         .iter()
         .map(|s| cache.remove(s).expect("residual cached"))
         .collect())
@@ -109,6 +110,53 @@ pub fn token_ranks(gpt: &Gpt, ids: &Tensor, queries: &[LensQuery]) -> Result<Dat
         ],
     )
     .map_err(|e| GrokError::Invalid(e.to_string()))
+}
+
+/// The `k` most likely tokens of the stream at every layer and position of one sequence
+/// (`ids` `[1, seq]`): a DataFrame `layer, site, position, rank, token, prob`.
+pub fn top_tokens(gpt: &Gpt, ids: &Tensor, k: usize) -> Result<DataFrame> {
+    if ids.size().first() != Some(&1) {
+        return Err(GrokError::Invalid(format!(
+            "the top tokens read one sequence [1, seq], got {:?}",
+            ids.size()
+        )));
+    }
+    let sites = gpt.resid_sites();
+    let stack = residual_stack(gpt, ids)?;
+    let k = k.clamp(1, gpt.cfg.vocab_size as usize) as i64;
+    let (mut layer, mut site, mut position, mut rank, mut token, mut prob) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    tch::no_grad(|| -> Result<()> {
+        for (l, resid) in stack.iter().enumerate() {
+            let probs = gpt.unembed(&resid.get(0)).softmax(-1, Kind::Float);
+            let (p, t) = probs.topk(k, -1, true, true);
+            let (p, t): (Vec<f32>, Vec<i64>) = (
+                Vec::try_from(p.reshape([-1]))?,
+                Vec::try_from(t.reshape([-1]))?,
+            );
+            for (i, (p, t)) in p.into_iter().zip(t).enumerate() {
+                layer.push(l as i64);
+                site.push(sites[l].to_string());
+                position.push(i as i64 / k);
+                rank.push(i as i64 % k + 1);
+                token.push(t);
+                prob.push(f64::from(p));
+            }
+        }
+        Ok(())
+    })?;
+    DataFrame::new(
+        prob.len(),
+        vec![
+            Column::new("layer".into(), layer),
+            Column::new("site".into(), site),
+            Column::new("position".into(), position),
+            Column::new("rank".into(), rank),
+            Column::new("token".into(), token),
+            Column::new("prob".into(), prob),
+        ],
+    )
+    .map_err(pe)
 }
 
 /// One composition example for the paper's measures: ids `[h, r1, r2]` with the bridge `b`.

@@ -1,11 +1,16 @@
 //! Looking inside: activation caches and hooks, the logit lens, activation patching and causal
 //! tracing, attention patterns and integrated gradients.
 //!
+//! Activations carry TransformerLens's hook names and shapes (see [`crate::model::hooks`]).
+//!
 //! ```
-//! use grokked_core::lens::patching::resid_site;
-//! use grokked_core::model::HookSite;
-//! assert_eq!(resid_site(0), HookSite::Embed);
-//! assert_eq!(resid_site(3), HookSite::ResidPost(2));
+//! use grokked_core::lens::cache::run_with_cache_at;
+//! use grokked_core::model::{GptConfig, GptModel, HookSite};
+//! let model = GptModel::new(GptConfig::small(20, 8, 2, 16, 4), tch::Device::Cpu).unwrap();
+//! let ids = tch::Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
+//! let (_, cache) = run_with_cache_at(&model.gpt, &ids, &[]).unwrap();
+//! assert_eq!(cache[&HookSite::Q(1)].size(), [1, 3, 4, 4]); // [batch, pos, head, d_head]
+//! assert_eq!(model.gpt.resid_sites()[0], HookSite::ResidPre(0)); // the lens's layer 0
 //! ```
 
 pub mod attention;

@@ -1,8 +1,10 @@
 //! Activation patching: run a base input while copying activations from a source run, sweeping
-//! over (layer, position) of the residual stream or over (layer, head) of the attention heads;
-//! and the paper's causal tracing, where the metric is whether the top-1 answer changes.
+//! over (site, position) of the residual stream or over (layer, head) of the attention heads; and
+//! the paper's causal tracing, where the metric is whether the top-1 answer changes.
 //!
-//! Residual layer 0 is the embedding output; layer i (1..=n_layer) is the stream after block i-1.
+//! The residual sweeps read the stream at [`Gpt::resid_sites`] (layer 0: the embeddings; layer i:
+//! after stage i) or, as TransformerLens's `get_act_patch_resid_pre` does, at each block's
+//! `hook_resid_pre` ([`patch_resid_pre_sweep`]).
 //!
 //! ```
 //! use grokked_core::lens::patching::{patch_resid_sweep, top1_change_rate};
@@ -20,15 +22,6 @@ use crate::lens::cache::{run_with_cache, run_with_hooks, HookFn};
 use crate::model::{Gpt, HookSite};
 use polars::prelude::*;
 use tch::{Kind, Tensor};
-
-/// The hook site of residual layer `layer` (0 = embeddings).
-pub fn resid_site(layer: usize) -> HookSite {
-    if layer == 0 {
-        HookSite::Embed
-    } else {
-        HookSite::ResidPost(layer - 1)
-    }
-}
 
 /// Logits of `base` with `site`'s activation at `position` (None: all positions) taken from
 /// `source_act`.
@@ -53,12 +46,15 @@ pub fn patched_logits(
     run_with_hooks(gpt, base, vec![(site, hook)])
 }
 
-/// Patches the residual stream at every (layer, position) from `source` into `base` and scores
-/// each patched run with `metric`: a DataFrame `layer, position, metric`.
-pub fn patch_resid_sweep(
+/// Patches each of `sites` (activations `[batch, pos, ...]`) at each of `positions` (all when
+/// `None`) from `source` into `base` and scores each patched run with `metric`: a DataFrame
+/// `layer` (the site's index in `sites`), `site`, `position`, `metric`.
+pub fn patch_sweep(
     gpt: &Gpt,
     base: &Tensor,
     source: &Tensor,
+    sites: &[HookSite],
+    positions: Option<&[i64]>,
     metric: &dyn Fn(&Tensor) -> f64,
 ) -> Result<DataFrame> {
     if base.size() != source.size() {
@@ -68,25 +64,61 @@ pub fn patch_resid_sweep(
             source.size()
         )));
     }
-    let sites = gpt.resid_sites();
-    let (_, cache) = run_with_cache(gpt, source, |s| {
-        matches!(s, HookSite::Embed | HookSite::ResidPost(_))
-    })?;
-    let t = base.size()[1];
-    let (mut layers, mut positions, mut values) = (vec![], vec![], vec![]);
-    for (layer, &site) in sites.iter().enumerate() {
-        for pos in 0..t {
-            let logits = patched_logits(gpt, base, site, Some(pos), &cache[&site])?;
+    let all: Vec<i64> = (0..base.size()[1]).collect();
+    let positions = positions.unwrap_or(&all);
+    let (_, cache) = run_with_cache(gpt, source, |s| sites.contains(&s))?;
+    let (mut layers, mut names, mut pos_col, mut values) = (vec![], vec![], vec![], vec![]);
+    for (layer, site) in sites.iter().enumerate() {
+        for &pos in positions {
+            let logits = patched_logits(gpt, base, *site, Some(pos), &cache[site])?;
             layers.push(layer as i64);
-            positions.push(pos);
+            names.push(site.to_string());
+            pos_col.push(pos);
             values.push(metric(&logits));
         }
     }
-    frame(vec![("layer", layers), ("position", positions)], values)
+    let n = values.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("layer".into(), layers),
+            Column::new("site".into(), names),
+            Column::new("position".into(), pos_col),
+            Column::new("metric".into(), values),
+        ],
+    )
+    .map_err(|e| GrokError::Invalid(e.to_string()))
 }
 
-/// Patches each head's output (`z`) of every layer from `source` into `base`: a DataFrame
-/// `layer, head, metric`.
+/// [`patch_sweep`] over the residual stream between stages ([`Gpt::resid_sites`]), every
+/// position.
+pub fn patch_resid_sweep(
+    gpt: &Gpt,
+    base: &Tensor,
+    source: &Tensor,
+    metric: &dyn Fn(&Tensor) -> f64,
+) -> Result<DataFrame> {
+    patch_sweep(gpt, base, source, &gpt.resid_sites(), None, metric)
+}
+
+/// [`patch_sweep`] over each block's `hook_resid_pre`, every position: TransformerLens's
+/// `get_act_patch_resid_pre` (`layer` is the block's index).
+pub fn patch_resid_pre_sweep(
+    gpt: &Gpt,
+    base: &Tensor,
+    source: &Tensor,
+    metric: &dyn Fn(&Tensor) -> f64,
+) -> Result<DataFrame> {
+    let sites: Vec<HookSite> = gpt
+        .layer_ids
+        .iter()
+        .map(|&l| HookSite::ResidPre(l))
+        .collect();
+    patch_sweep(gpt, base, source, &sites, None, metric)
+}
+
+/// Patches each head's output (`attn.hook_z`, `[batch, pos, head, d_head]`) of every layer from
+/// `source` into `base`: a DataFrame `layer, head, metric`.
 pub fn patch_head_sweep(
     gpt: &Gpt,
     base: &Tensor,
@@ -99,10 +131,10 @@ pub fn patch_head_sweep(
     for &layer in &gpt.layer_ids {
         let site = HookSite::Z(layer);
         for head in 0..n_head {
-            let src = cache[&site].narrow(1, head, 1);
+            let src = cache[&site].narrow(2, head, 1);
             let hook: HookFn = Box::new(move |_, t| {
                 let t = t.copy();
-                t.narrow(1, head, 1).copy_(&src);
+                t.narrow(2, head, 1).copy_(&src);
                 Ok(t)
             });
             let logits = run_with_hooks(gpt, base, vec![(site, hook)])?;
@@ -111,7 +143,16 @@ pub fn patch_head_sweep(
             values.push(metric(&logits));
         }
     }
-    frame(vec![("layer", layers), ("head", heads)], values)
+    let n = values.len();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("layer".into(), layers),
+            Column::new("head".into(), heads),
+            Column::new("metric".into(), values),
+        ],
+    )
+    .map_err(|e| GrokError::Invalid(e.to_string()))
 }
 
 /// The share of rows whose argmax at `position` differs between `clean` and `patched` logits.
@@ -125,26 +166,20 @@ pub fn top1_change_rate(clean: &Tensor, patched: &Tensor, position: i64) -> f64 
 }
 
 /// The paper's causal tracing: `corrupt` is `clean` with one token per row replaced by a same-type
-/// token that changes the answer; each (layer, position) of the clean run gets the corrupted
-/// run's state and the metric is how often the top-1 prediction at `answer_pos` changes.
+/// token that changes the answer; the residual stream of the clean run at each layer
+/// ([`Gpt::resid_sites`]) and each of `positions` (all when `None`) gets the corrupted run's
+/// state, and the metric is how often the top-1 prediction at `answer_pos` changes. A DataFrame
+/// `layer, site, position, metric`. The one implementation behind `grokked analyze` and
+/// [`crate::lens::composition::causal_trace`].
 pub fn causal_trace(
     gpt: &Gpt,
     clean: &Tensor,
     corrupt: &Tensor,
     answer_pos: i64,
+    positions: Option<&[i64]>,
 ) -> Result<DataFrame> {
     let clean_logits = tch::no_grad(|| gpt.forward(clean, false))?;
-    patch_resid_sweep(gpt, clean, corrupt, &|l| {
+    patch_sweep(gpt, clean, corrupt, &gpt.resid_sites(), positions, &|l| {
         top1_change_rate(&clean_logits, l, answer_pos)
     })
-}
-
-fn frame(keys: Vec<(&str, Vec<i64>)>, values: Vec<f64>) -> Result<DataFrame> {
-    let n = values.len();
-    let mut cols: Vec<Column> = keys
-        .into_iter()
-        .map(|(k, v)| Column::new(k.into(), v))
-        .collect();
-    cols.push(Column::new("metric".into(), values));
-    DataFrame::new(n, cols).map_err(|e| GrokError::Invalid(e.to_string()))
 }

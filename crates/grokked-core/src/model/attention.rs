@@ -1,7 +1,9 @@
 //! Causal multi-head self-attention with an optional key/value cache.
 //!
 //! The fused kernel (`scaled_dot_product_attention`) runs unless a hook asks for the attention
-//! pattern, in which case the probabilities are computed explicitly so they can be read or replaced.
+//! scores or pattern, in which case they are computed explicitly so they can be read or replaced
+//! (a hook that returns them unchanged keeps the fused result, bit for bit). A hook on
+//! `attn.hook_result` gets each head's output through its slice of the output projection.
 //!
 //! ```
 //! use grokked_core::model::{attention::{Attention, AttnMask}, GptConfig, NoHooks};
@@ -14,8 +16,9 @@
 //! ```
 
 use super::config::GptConfig;
-use super::hooks::{at, Hook, HookSite};
+use super::hooks::{at, at_heads, unchanged, Hook, HookSite};
 use super::linear::Conv1D;
+use super::precision::lowered;
 use crate::error::Result;
 use tch::{nn, Kind, Tensor};
 
@@ -101,9 +104,9 @@ impl Attention {
     ) -> Result<Tensor> {
         let (b, s, d) = x.size3()?;
         let qkv = self.c_attn.forward(x).split(d, -1);
-        let q = at(hook, HookSite::Q(layer), self.split_heads(&qkv[0]))?;
-        let mut k = at(hook, HookSite::K(layer), self.split_heads(&qkv[1]))?;
-        let mut v = at(hook, HookSite::V(layer), self.split_heads(&qkv[2]))?;
+        let q = at_heads(hook, HookSite::Q(layer), self.split_heads(&qkv[0]))?;
+        let mut k = at_heads(hook, HookSite::K(layer), self.split_heads(&qkv[1]))?;
+        let mut v = at_heads(hook, HookSite::V(layer), self.split_heads(&qkv[2]))?;
         if let Some(cache) = kv {
             if let (Some(pk), Some(pv)) = (&cache.k, &cache.v) {
                 k = Tensor::f_cat(&[pk, &k], 2)?;
@@ -130,9 +133,10 @@ impl Attention {
                 )?,
             })
         };
-        let y = if hook.wants(HookSite::AttnPattern(layer)) {
+        let explicit =
+            hook.wants(HookSite::AttnScores(layer)) || hook.wants(HookSite::AttnPattern(layer));
+        let y = if explicit {
             let scale = 1.0 / ((d / self.n_head) as f64).sqrt();
-            let scores = q.matmul(&k.transpose(-2, -1)) * scale;
             let allowed = match mask {
                 AttnMask::Causal => {
                     let k_len = k.size()[2];
@@ -140,13 +144,13 @@ impl Attention {
                 }
                 AttnMask::Explicit(m) => m.shallow_clone(),
             };
-            let scores = scores.masked_fill(&allowed.logical_not(), f64::NEG_INFINITY);
-            let pattern = scores.softmax(-1, scores.kind());
-            let returned = hook.call(HookSite::AttnPattern(layer), pattern.shallow_clone())?;
-            let unchanged = returned.data_ptr() == pattern.data_ptr()
-                || (returned.size() == pattern.size() && returned.equal(&pattern));
-            if unchanged && !train {
-                // The hook left the pattern as it was: keep the fused kernel's output, bit for bit.
+            let scores = (q.matmul(&k.transpose(-2, -1)) * scale)
+                .masked_fill(&allowed.logical_not(), f64::NEG_INFINITY);
+            let hooked_scores = at(hook, HookSite::AttnScores(layer), scores.shallow_clone())?;
+            let pattern = hooked_scores.softmax(-1, hooked_scores.kind());
+            let returned = at(hook, HookSite::AttnPattern(layer), pattern.shallow_clone())?;
+            if unchanged(&hooked_scores, &scores) && unchanged(&returned, &pattern) && !train {
+                // The hooks only read: keep the fused kernel's output, bit for bit.
                 fused()?
             } else {
                 returned.dropout(p_drop, train).matmul(&v)
@@ -154,8 +158,25 @@ impl Attention {
         } else {
             fused()?
         };
-        let y = at(hook, HookSite::Z(layer), y)?;
-        let y = y.transpose(1, 2).contiguous().view([b, s, d]);
-        Ok(self.c_proj.forward(&y).dropout(self.resid_pdrop, train))
+        let z = at_heads(hook, HookSite::Z(layer), y)?;
+        let projected = || {
+            self.c_proj
+                .forward(&z.transpose(1, 2).contiguous().view([b, s, d]))
+        };
+        let out = if hook.wants(HookSite::Result(layer)) {
+            // Each head's slice of the output projection: [b, h, p, dh] x [h, dh, d].
+            let h = self.n_head;
+            let w = lowered(&self.c_proj.weight).view([h, d / h, d]);
+            let per_head = lowered(&z).matmul(&w).transpose(1, 2);
+            let returned = hook.call(HookSite::Result(layer), per_head.shallow_clone())?;
+            if unchanged(&returned, &per_head) {
+                projected()
+            } else {
+                returned.sum_dim_intlist(2, false, returned.kind()) + lowered(&self.c_proj.bias)
+            }
+        } else {
+            projected()
+        };
+        Ok(out.dropout(self.resid_pdrop, train))
     }
 }

@@ -66,11 +66,10 @@ impl Block {
             .forward(&self.ln_1.forward(&x), mask, kv, layer, hook, train)?;
         let a = at(hook, HookSite::AttnOut(layer), a)?;
         let mid = at(hook, HookSite::ResidMid(layer), x + a)?;
-        let m = at(
-            hook,
-            HookSite::MlpOut(layer),
-            self.mlp.forward(&self.ln_2.forward(&mid), train),
-        )?;
+        let m = self
+            .mlp
+            .forward_hooked(&self.ln_2.forward(&mid), layer, hook, train)?;
+        let m = at(hook, HookSite::MlpOut(layer), m)?;
         at(hook, HookSite::ResidPost(layer), mid + m)
     }
 }

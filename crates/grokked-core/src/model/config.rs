@@ -299,6 +299,15 @@ impl GptConfig {
         crate::fsutil::write_atomic(path, self.to_json()?.as_bytes())
     }
 
+    /// The padding token: `pad_token_id` when the config names one, else `eos_token_id` (as
+    /// Hugging Face pads GPT-2).
+    pub fn pad_token_id(&self) -> Option<i64> {
+        self.extra
+            .get("pad_token_id")
+            .and_then(serde_json::Value::as_i64)
+            .or(self.eos_token_id)
+    }
+
     /// Sets every dropout probability to `p`.
     pub fn with_dropout(mut self, p: f64) -> Self {
         self.resid_pdrop = p;

@@ -16,7 +16,7 @@ use super::attention::{AttnMask, LayerKv};
 use super::block::{layer_norm, Block};
 use super::config::GptConfig;
 use super::hooks::{
-    at, Hook, HookGuard, HookRegistry, HookSite, NoHooks, PersistentHookFn, WithRegistry,
+    at, unchanged, Hook, HookGuard, HookRegistry, HookSite, NoHooks, PersistentHookFn, WithRegistry,
 };
 use super::linear::embedding_init;
 use crate::error::{GrokError, Result};
@@ -139,11 +139,35 @@ impl Gpt {
         self.registry.add(site, f)
     }
 
-    /// The residual-stream sites of the logit lens: the embeddings, then each block's output.
+    /// The residual stream between stages, as the logit lens reads it: where the first stage
+    /// starts (the embeddings: `blocks.0.hook_resid_pre`, or `plugin.hook_in` when a plugin
+    /// runs first), then each stage's output (`hook_resid_post` of a block, `plugin.hook_out`).
     pub fn resid_sites(&self) -> Vec<HookSite> {
-        std::iter::once(HookSite::Embed)
-            .chain(self.layer_ids.iter().map(|&l| HookSite::ResidPost(l)))
+        let mut sites = Vec::new();
+        let plugin = self.plugin.as_ref();
+        for &layer in &self.layer_ids {
+            if plugin.is_some_and(|s| s.runs_before(layer)) {
+                sites.extend([HookSite::PluginIn, HookSite::PluginOut]);
+            }
+            sites.extend([HookSite::ResidPre(layer), HookSite::ResidPost(layer)]);
+        }
+        if plugin.is_some_and(|s| s.runs_last(&self.layer_ids)) {
+            sites.extend([HookSite::PluginIn, HookSite::PluginOut]);
+        }
+        // Keep the stream's start and every stage's output (an input equals the previous output).
+        sites
+            .iter()
+            .enumerate()
+            .filter(|(i, site)| {
+                *i == 0 || matches!(site, HookSite::ResidPost(_) | HookSite::PluginOut)
+            })
+            .map(|(_, site)| *site)
             .collect()
+    }
+
+    /// Every hook site of this model, in forward order.
+    pub fn sites(&self) -> Vec<HookSite> {
+        HookSite::all(&self.layer_ids, self.plugin.is_some())
     }
 
     /// Logits `[batch, seq, vocab]` of token ids `[batch, seq]`, no mask, no hooks.
@@ -156,16 +180,44 @@ impl Gpt {
 
     /// Logits with a padding mask, a KV cache and hooks as `opts` says.
     pub fn forward_with(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
-        let resid = self.residual(ids, opts)?;
-        Ok(self.unembed(&resid))
+        let ForwardOpts {
+            attention_mask,
+            cache,
+            hook,
+            train,
+        } = opts;
+        self.with_registry(hook, |hook| {
+            let resid = self.stream(ids, attention_mask, cache, hook, train)?;
+            self.unembed_with(&resid, hook)
+        })
     }
 
-    /// The final LayerNorm and the LM head: logits of a residual-stream state `[.., n_embd]`.
+    /// The final LayerNorm and the LM head: logits of a residual-stream state `[.., n_embd]`
+    /// (no hooks run: this is how the logit lens reads any layer).
     pub fn unembed(&self, resid: &Tensor) -> Tensor {
+        self.unembed_with(resid, &mut NoHooks)
+            .expect("no hook, no error")
+    }
+
+    fn unembed_with(&self, resid: &Tensor, hook: &mut dyn Hook) -> Result<Tensor> {
         use super::precision::lowered;
-        let x = lowered(&self.ln_f.forward(resid));
+        let normed = if hook.wants(HookSite::LnFinalNormalized) {
+            let eps = self.cfg.layer_norm_epsilon;
+            let dims = [self.cfg.n_embd];
+            let n = resid.f_layer_norm(dims, None::<Tensor>, None::<Tensor>, eps, false)?;
+            let returned = hook.call(HookSite::LnFinalNormalized, n.shallow_clone())?;
+            if unchanged(&returned, &n) {
+                self.ln_f.forward(resid)
+            } else {
+                let (w, b) = (self.ln_f.ws.as_ref(), self.ln_f.bs.as_ref());
+                returned * w.expect("ln_f has a weight") + b.expect("ln_f has a bias")
+            }
+        } else {
+            self.ln_f.forward(resid)
+        };
+        let x = lowered(&normed);
         let w = lowered(self.lm_head.as_ref().unwrap_or(&self.wte.ws));
-        x.matmul(&w.tr()).to_kind(Kind::Float)
+        Ok(x.matmul(&w.tr()).to_kind(Kind::Float))
     }
 
     /// Checks ids' shape, kind and range, and the sequence length (real tokens only, when a
@@ -216,20 +268,40 @@ impl Gpt {
     pub fn residual(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
         let ForwardOpts {
             attention_mask,
-            mut cache,
+            cache,
             hook,
             train,
         } = opts;
-        let mut combined;
-        let hook: &mut dyn Hook = if self.registry.is_empty() {
-            hook
+        self.with_registry(hook, |hook| {
+            self.stream(ids, attention_mask, cache, hook, train)
+        })
+    }
+
+    /// Runs `f` with the call's `hook` preceded by the hooks attached with [`Gpt::add_hook`].
+    fn with_registry<T>(
+        &self,
+        hook: &mut dyn Hook,
+        f: impl FnOnce(&mut dyn Hook) -> Result<T>,
+    ) -> Result<T> {
+        if self.registry.is_empty() {
+            f(hook)
         } else {
-            combined = WithRegistry {
+            f(&mut WithRegistry {
                 registry: &self.registry,
                 hook,
-            };
-            &mut combined
-        };
+            })
+        }
+    }
+
+    /// The residual stream after the last stage, calling `hook` at every site it wants.
+    fn stream(
+        &self,
+        ids: &Tensor,
+        attention_mask: Option<&Tensor>,
+        mut cache: Option<&mut KvCache>,
+        hook: &mut dyn Hook,
+        train: bool,
+    ) -> Result<Tensor> {
         let past = cache.as_ref().map_or(0, |c| c.len);
         let (_, s) = self.check_ids(ids, past, attention_mask)?;
         let device = ids.device();
@@ -259,27 +331,41 @@ impl Gpt {
                 s,
             ),
         };
-        let embed = Tensor::f_embedding(&self.wte.ws, ids, -1, false, false)?
-            + Tensor::f_embedding(&self.wpe.ws, &positions, -1, false, false)?;
-        let mut x = at(
+        let tokens = at(
             hook,
             HookSite::Embed,
-            embed.dropout(self.cfg.embd_pdrop, train),
+            Tensor::f_embedding(&self.wte.ws, ids, -1, false, false)?,
         )?;
+        let pos = Tensor::f_embedding(&self.wpe.ws, &positions, -1, false, false)?;
+        let pos = if hook.wants(HookSite::PosEmbed) {
+            hook.call(HookSite::PosEmbed, pos.expand_as(&tokens))?
+        } else {
+            pos
+        };
+        let mut x = (tokens + pos).dropout(self.cfg.embd_pdrop, train);
+        let run_plugin = |x: Tensor, hook: &mut dyn Hook| -> Result<Tensor> {
+            let stage = self.plugin.as_ref().expect("called only with a plugin");
+            let x = at(hook, HookSite::PluginIn, x)?;
+            at(
+                hook,
+                HookSite::PluginOut,
+                stage.forward(&x, train, attention_mask)?,
+            )
+        };
         for (i, block) in self.blocks.iter().enumerate() {
             let layer = self.layer_ids[i];
-            if let Some(stage) = self.plugin.as_ref().filter(|s| s.runs_before(layer)) {
-                x = stage.forward(&x, train, attention_mask)?;
+            if self.plugin.as_ref().is_some_and(|s| s.runs_before(layer)) {
+                x = run_plugin(x, hook)?;
             }
             let kv = cache.as_deref_mut().map(|c| &mut c.layers[i]);
             x = block.forward(&x, &mask, kv, layer, hook, train)?;
         }
-        if let Some(stage) = self
+        if self
             .plugin
             .as_ref()
-            .filter(|s| s.runs_last(&self.layer_ids))
+            .is_some_and(|s| s.runs_last(&self.layer_ids))
         {
-            x = stage.forward(&x, train, attention_mask)?;
+            x = run_plugin(x, hook)?;
         }
         if let Some(c) = cache {
             c.len += s;

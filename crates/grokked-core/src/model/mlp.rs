@@ -10,6 +10,7 @@
 //! ```
 
 use super::config::{Activation, GptConfig};
+use super::hooks::{at, Hook, HookSite, NoHooks};
 use super::linear::Conv1D;
 use crate::error::Result;
 use tch::{nn, Tensor};
@@ -39,7 +40,21 @@ impl Mlp {
 
     /// Applies the sublayer.
     pub fn forward(&self, x: &Tensor, train: bool) -> Tensor {
-        let h = self.act.apply(&self.c_fc.forward(x));
-        self.c_proj.forward(&h).dropout(self.resid_pdrop, train)
+        self.forward_hooked(x, 0, &mut NoHooks, train)
+            .expect("no hook, no error")
+    }
+
+    /// Applies the sublayer as layer `layer`, calling `hook` at `mlp.hook_pre` and
+    /// `mlp.hook_post`.
+    pub fn forward_hooked(
+        &self,
+        x: &Tensor,
+        layer: usize,
+        hook: &mut dyn Hook,
+        train: bool,
+    ) -> Result<Tensor> {
+        let pre = at(hook, HookSite::MlpPre(layer), self.c_fc.forward(x))?;
+        let post = at(hook, HookSite::MlpPost(layer), self.act.apply(&pre))?;
+        Ok(self.c_proj.forward(&post).dropout(self.resid_pdrop, train))
     }
 }

@@ -5,7 +5,7 @@
 //! use grokked_core::model::{GptConfig, GptModel, HookSite};
 //! let model = GptModel::new(GptConfig::small(40, 8, 2, 16, 4), tch::Device::Cpu).unwrap();
 //! assert_eq!(model.gpt.blocks.len(), 2);
-//! assert_eq!(HookSite::AttnOut(1).to_string(), "blocks.1.attn_out");
+//! assert_eq!(HookSite::AttnOut(1).to_string(), "blocks.1.hook_attn_out");
 //! ```
 
 pub mod attention;
