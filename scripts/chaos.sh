@@ -16,7 +16,7 @@ trap 'rm -rf "$work"' EXIT
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 sets=(--set "max_steps=$steps" --set "stop_at_id_accuracy=1.1"
       --set "train.eval={ dense_every = 25, dense_until = 0, sparse_every = 25 }"
-      --set "train.checkpoint={ dense_every = 50, dense_until = 0, sparse_every = 50 }")
+      --set "train.checkpoint={ dense_every = 25, dense_until = 0, sparse_every = 25 }")
 config=datasets/configs/composition-small.toml
 
 echo "chaos: uninterrupted reference run ($steps steps)"
@@ -34,9 +34,9 @@ while [ "$finished" -eq 0 ]; do
     "${cmd[@]}" >"$work/log" 2>&1 &
     pid=$!
     if [ "$done_kills" -lt "$kills" ]; then
-        # A random moment within the next few seconds: during start-up, a step, an evaluation or
+        # A random moment within the next ten seconds: during start-up, a step, an evaluation or
         # a checkpoint write.
-        sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.3 + 3.5 * rand() }')"
+        sleep "$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.5 + 9.5 * rand() }')"
         if kill -9 "$pid" 2>/dev/null; then
             wait "$pid" 2>/dev/null || true
             done_kills=$((done_kills + 1))

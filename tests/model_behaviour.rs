@@ -55,6 +55,7 @@ fn cached_logits_equal_full_logits() {
             cache: Some(&mut cache),
             hook: &mut hook,
             train: false,
+            trusted_ids: false,
         };
         steps.push(tch::no_grad(|| model.gpt.forward_with(&ids.narrow(1, t, 1), opts)).unwrap());
     }

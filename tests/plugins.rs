@@ -239,8 +239,7 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
         .sum(Kind::Float)
         .backward();
     assert!(plugin_w.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
-    let (_, cache) =
-        run_with_cache(&t.model.gpt, &ids, |s| s.kind() == "hook_resid_post").unwrap();
+    let (_, cache) = run_with_cache(&t.model.gpt, &ids, |s| s.kind() == "hook_resid_post").unwrap();
     assert_eq!(
         cache.keys().copied().collect::<Vec<_>>(),
         vec![HookSite::ResidPost(0), HookSite::ResidPost(3)]

@@ -38,7 +38,12 @@ fn main() -> anyhow::Result<()> {
         diffs.push(format!("latest checkpoint: step {sa} vs step {sb}"));
     }
     for file in [grokked_core::model::hf::WEIGHTS_FILE, OPTIMIZER_FILE] {
-        let (ta, tb) = (read_tensors(&da.join(file))?, read_tensors(&db.join(file))?);
+        let sorted = |dir: &std::path::Path| -> anyhow::Result<Vec<(String, tch::Tensor)>> {
+            let mut t = read_tensors(&dir.join(file))?;
+            t.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(t)
+        };
+        let (ta, tb) = (sorted(&da)?, sorted(&db)?);
         if ta.len() != tb.len() {
             diffs.push(format!("{file}: {} vs {} tensors", ta.len(), tb.len()));
         }

@@ -204,6 +204,7 @@ pub fn generate(gpt: &Gpt, prompts: &[Vec<i64>], opts: &GenerateOpts) -> Result<
                 cache: use_cache.then_some(&mut cache),
                 hook: &mut hook,
                 train: false,
+                trusted_ids: false,
             };
             let input = if use_cache { &step_input } else { &ids };
             let logits = gpt.forward_with(input, fwd)?.select(1, -1);

@@ -74,6 +74,9 @@ pub struct ForwardOpts<'a> {
     pub hook: &'a mut dyn Hook,
     /// Training mode (dropout on).
     pub train: bool,
+    /// The caller has validated the ids' range and lengths (a training or evaluation set checked
+    /// once when built), so the pass reads nothing back from the device to check them.
+    pub trusted_ids: bool,
 }
 
 impl<'a> ForwardOpts<'a> {
@@ -84,6 +87,7 @@ impl<'a> ForwardOpts<'a> {
             cache: None,
             hook,
             train: false,
+            trusted_ids: false,
         }
     }
 }
@@ -178,16 +182,27 @@ impl Gpt {
         self.forward_with(ids, opts)
     }
 
+    /// [`Gpt::forward`] for ids the caller validated once (a training or evaluation set): no
+    /// value is read back from the device to check them.
+    pub fn forward_trusted(&self, ids: &Tensor, train: bool) -> Result<Tensor> {
+        let mut hook = NoHooks;
+        let mut opts = ForwardOpts::with_hook(&mut hook);
+        opts.train = train;
+        opts.trusted_ids = true;
+        self.forward_with(ids, opts)
+    }
+
     /// Logits with a padding mask, a KV cache and hooks as `opts` says.
     pub fn forward_with(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
-        let ForwardOpts {
-            attention_mask,
-            cache,
-            hook,
-            train,
-        } = opts;
-        self.with_registry(hook, |hook| {
-            let resid = self.stream(ids, attention_mask, cache, hook, train)?;
+        self.with_registry(opts.hook, |hook| {
+            let resid = self.stream(
+                ids,
+                opts.attention_mask,
+                opts.cache,
+                hook,
+                opts.train,
+                opts.trusted_ids,
+            )?;
             self.unembed_with(&resid, hook)
         })
     }
@@ -221,8 +236,15 @@ impl Gpt {
     }
 
     /// Checks ids' shape, kind and range, and the sequence length (real tokens only, when a
-    /// padding mask is given) against `n_positions`.
-    fn check_ids(&self, ids: &Tensor, past: i64, mask: Option<&Tensor>) -> Result<(i64, i64)> {
+    /// padding mask is given) against `n_positions`. `trusted` ids get the checks that need no
+    /// values from the device only.
+    fn check_ids(
+        &self,
+        ids: &Tensor,
+        past: i64,
+        mask: Option<&Tensor>,
+        trusted: bool,
+    ) -> Result<(i64, i64)> {
         let size = ids.size();
         if size.len() != 2 {
             return Err(GrokError::Invalid(format!(
@@ -237,6 +259,7 @@ impl Gpt {
         }
         let (b, s) = (size[0], size[1]);
         let used = match mask {
+            _ if trusted => past + s,
             Some(m) if m.numel() > 0 => m
                 .sum_dim_intlist(-1, false, Kind::Int64)
                 .max()
@@ -251,7 +274,7 @@ impl Gpt {
                 name: "n_positions".into(),
             });
         }
-        if ids.numel() > 0 {
+        if ids.numel() > 0 && !trusted {
             let (lo, hi) = (ids.min().int64_value(&[]), ids.max().int64_value(&[]));
             if lo < 0 || hi >= self.cfg.vocab_size {
                 return Err(GrokError::Invalid(format!(
@@ -266,14 +289,15 @@ impl Gpt {
 
     /// The residual stream after the last block (before `ln_f`), `[batch, seq, n_embd]`.
     pub fn residual(&self, ids: &Tensor, opts: ForwardOpts<'_>) -> Result<Tensor> {
-        let ForwardOpts {
-            attention_mask,
-            cache,
-            hook,
-            train,
-        } = opts;
-        self.with_registry(hook, |hook| {
-            self.stream(ids, attention_mask, cache, hook, train)
+        self.with_registry(opts.hook, |hook| {
+            self.stream(
+                ids,
+                opts.attention_mask,
+                opts.cache,
+                hook,
+                opts.train,
+                opts.trusted_ids,
+            )
         })
     }
 
@@ -301,9 +325,10 @@ impl Gpt {
         mut cache: Option<&mut KvCache>,
         hook: &mut dyn Hook,
         train: bool,
+        trusted_ids: bool,
     ) -> Result<Tensor> {
         let past = cache.as_ref().map_or(0, |c| c.len);
-        let (_, s) = self.check_ids(ids, past, attention_mask)?;
+        let (_, s) = self.check_ids(ids, past, attention_mask, trusted_ids)?;
         let device = ids.device();
         let positions = match attention_mask {
             Some(m) => {

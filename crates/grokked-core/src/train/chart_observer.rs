@@ -7,8 +7,8 @@
 //! use grokked_data::Split;
 //! let dir = tempfile::tempdir().unwrap();
 //! let mut log = MetricsLog::new(vec![Split::TestInferredId]);
-//! log.push(MetricsRow { step: 0, train_loss: 1.0, lr: 1e-3, acc: vec![0.0] });
-//! log.push(MetricsRow { step: 100, train_loss: 0.1, lr: 1e-3, acc: vec![0.97] });
+//! log.push(MetricsRow::new(0, 1.0, 1e-3, vec![0.0]));
+//! log.push(MetricsRow::new(100, 0.1, 1e-3, vec![0.97]));
 //! let mut chart = GrokkingChart::new(dir.path().join("grokking"));
 //! chart.on_finish(&log.summary(), &log);
 //! assert!(chart.outcome().unwrap().is_ok());

@@ -8,13 +8,13 @@
 //! ```
 //! use grokked_core::model::{GptConfig, GptModel, LoadPolicy};
 //! use grokked_core::train::checkpoint::{load_checkpoint, save_checkpoint, TrainerState};
-//! use grokked_core::train::optim::{AdamW, AdamWConfig};
+//! use grokked_core::train::optim::{OptimConfig, Optimizer};
 //! use grokked_core::train::{MetricsLog, run_dir::RunDir};
 //! use grokked_data::{tokenizer::TaskTokenizer, vocab};
 //! let run = tempfile::tempdir().unwrap();
 //! let run = RunDir::new(run.path());
 //! let mut model = GptModel::new(GptConfig::small(16, 8, 1, 8, 2), tch::Device::Cpu).unwrap();
-//! let mut optim = AdamW::new(&model.vs, AdamWConfig::default()).unwrap();
+//! let mut optim = Optimizer::new(&model.vs, OptimConfig::default()).unwrap();
 //! let tok = TaskTokenizer::new(&vocab::composition_vocab(5, 5)).unwrap();
 //! let state = TrainerState::new(7, 0);
 //! let dir = save_checkpoint(&run, &model, &optim, &tok, &MetricsLog::new(vec![]), &state).unwrap();
@@ -28,7 +28,7 @@ use crate::fsutil::sha256_file;
 use crate::model::safetensors_io::{read_tensors, write_tensors};
 use crate::model::{hf, GptModel, LoadPolicy};
 use crate::train::metrics::MetricsLog;
-use crate::train::optim::AdamW;
+use crate::train::optim::Optimizer;
 use crate::train::run_dir::RunDir;
 use grokked_data::tokenizer::TaskTokenizer;
 use serde::{Deserialize, Serialize};
@@ -72,7 +72,7 @@ impl TrainerState {
 pub fn save_checkpoint(
     run: &RunDir,
     model: &GptModel,
-    optim: &AdamW,
+    optim: &Optimizer,
     tokenizer: &TaskTokenizer,
     metrics: &MetricsLog,
     state: &TrainerState,
@@ -136,7 +136,7 @@ fn verify(file: &Path, recorded: Option<&String>) -> Result<()> {
 pub fn load_checkpoint(
     dir: &Path,
     model: &mut GptModel,
-    optim: &mut AdamW,
+    optim: &mut Optimizer,
     policy: &LoadPolicy,
 ) -> Result<(TrainerState, MetricsLog)> {
     let state = read_state(dir)?;

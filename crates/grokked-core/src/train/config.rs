@@ -94,14 +94,67 @@ impl Interval {
     }
 }
 
-/// Grokfast's slow-gradient amplification (Lee et al. 2024): `g + lambda * ema(g)`.
+/// Grokfast's slow-gradient amplification (Lee et al. 2024): `g + lambda * slow(g)`, with `slow`
+/// an EMA of the gradients or, when `window` is set, their mean over the last `window` steps.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GrokfastConfig {
-    /// EMA momentum.
+    /// EMA momentum (ignored with `window`).
+    #[serde(default = "default_alpha")]
     pub alpha: f64,
     /// Amplification.
     pub lambda: f64,
+    /// The moving-average variant's window (its state is not checkpointed: a resumed run warms
+    /// the window up again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<usize>,
+}
+
+fn default_alpha() -> f64 {
+    0.98
+}
+
+/// Muon for the blocks' 2-D weights (see [`crate::train::muon`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MuonConfig {
+    /// Momentum (Nesterov).
+    pub momentum: f64,
+    /// Newton-Schulz iterations.
+    pub ns_steps: usize,
+}
+
+impl Default for MuonConfig {
+    fn default() -> Self {
+        MuonConfig {
+            momentum: 0.95,
+            ns_steps: 5,
+        }
+    }
+}
+
+/// The training loss over answer tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// Softmax cross-entropy.
+    #[default]
+    CrossEntropy,
+    /// StableMax cross-entropy (Prieto et al. 2025): `s(x) = x + 1` for `x >= 0`, `1 / (1 - x)`
+    /// below, in place of `exp`, computed in float64 as the reference does.
+    Stablemax,
+}
+
+/// An auxiliary loss on the bridge entity of two-hop training facts: the logit lens at block
+/// `layer`'s output, at the `r1` position, should rank the bridge `b` first. It adds supervision
+/// the plain task does not give, so its runs are reported apart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuxBridgeConfig {
+    /// The loss's weight next to the answer loss.
+    pub weight: f64,
+    /// The block whose output is read (0-based).
+    pub layer: usize,
 }
 
 /// Training hyperparameters.
@@ -134,6 +187,18 @@ pub struct TrainSection {
     pub bf16: bool,
     /// Grokfast filter; off when absent.
     pub grokfast: Option<GrokfastConfig>,
+    /// ⊥Grad: gradients made orthogonal to their weights before the update.
+    pub orthograd: bool,
+    /// Muon for the blocks' 2-D weights; off when absent.
+    pub muon: Option<MuonConfig>,
+    /// The loss: `cross_entropy` or `stablemax`.
+    pub loss: LossKind,
+    /// Logits are divided by this in the loss (1: plain); evaluation's argmax is unaffected.
+    pub logit_temperature: f64,
+    /// An auxiliary loss on the bridge entity (composition only); off when absent.
+    pub aux_bridge: Option<AuxBridgeConfig>,
+    /// Record weight norms, logit scale and the bridge's logit-lens MRR with each evaluation.
+    pub telemetry: bool,
     /// When to evaluate every split.
     pub eval: Interval,
     /// When to write checkpoints.
@@ -160,6 +225,12 @@ impl Default for TrainSection {
             device: "auto".into(),
             bf16: false,
             grokfast: None,
+            orthograd: false,
+            muon: None,
+            loss: LossKind::CrossEntropy,
+            logit_temperature: 1.0,
+            aux_bridge: None,
+            telemetry: true,
             eval: Interval {
                 dense_every: 2000,
                 dense_until: 40_000,
@@ -194,8 +265,10 @@ pub struct RunConfig {
 
 const SECTIONS: [&str; 3] = ["data", "model", "train"];
 /// Settings that are absent from a config when unset, by section.
-const OPTIONAL: [(&str, &str); 3] = [
+const OPTIONAL: [(&str, &str); 5] = [
     ("train", "grokfast"),
+    ("train", "muon"),
+    ("train", "aux_bridge"),
     ("train", "stop_at_id_accuracy"),
     ("model", "plugin"),
 ];
@@ -246,6 +319,31 @@ impl RunConfig {
                 "evaluation intervals must be positive (dense_every may be 0 only when \
                  dense_until is 0)",
             ));
+        }
+        if !(t.logit_temperature.is_finite() && t.logit_temperature > 0.0) {
+            return Err(GrokError::config(
+                "train.logit_temperature",
+                format!("must be positive, got {}", t.logit_temperature),
+            ));
+        }
+        if let Some(w) = t.grokfast.and_then(|g| g.window) {
+            if w == 0 {
+                return Err(GrokError::config(
+                    "train.grokfast.window",
+                    "must be positive",
+                ));
+            }
+        }
+        if let Some(a) = t.aux_bridge {
+            if a.layer >= self.model.n_layer as usize {
+                return Err(GrokError::config(
+                    "train.aux_bridge.layer",
+                    format!(
+                        "{} is not a block of a {}-layer model",
+                        a.layer, self.model.n_layer
+                    ),
+                ));
+            }
         }
         if !matches!(t.device.as_str(), "auto" | "cpu" | "cuda") {
             return Err(GrokError::config(
@@ -386,7 +484,8 @@ mod tests {
             cfg.train.grokfast,
             Some(GrokfastConfig {
                 alpha: 0.98,
-                lambda: 2.0
+                lambda: 2.0,
+                window: None,
             })
         );
         cfg.set("data.entities=50").unwrap();

@@ -1,15 +1,18 @@
 //! The metrics table of a run: one row per evaluation (step, train loss, learning rate, exact-match
-//! accuracy per split), as a polars DataFrame in `metrics.parquet`, plus the run's summary.
+//! accuracy per split, then any telemetry columns such as weight norms), as a polars DataFrame in
+//! `metrics.parquet`, plus the run's summary.
 //!
 //! ```
 //! use grokked_core::train::metrics::{MetricsLog, MetricsRow};
 //! use grokked_data::Split;
 //! let mut log = MetricsLog::new(vec![Split::TrainInferred, Split::TestInferredId]);
-//! log.push(MetricsRow { step: 100, train_loss: 1.0, lr: 1e-3, acc: vec![0.995, 0.3] });
-//! log.push(MetricsRow { step: 200, train_loss: 0.1, lr: 1e-3, acc: vec![1.0, 0.96] });
+//! log.push(MetricsRow::new(100, 1.0, 1e-3, vec![0.995, 0.3]));
+//! log.push(MetricsRow::new(200, 0.1, 1e-3, vec![1.0, 0.96]));
 //! let s = log.summary();
 //! assert_eq!((s.train_saturated_at, s.id_95_at), (Some(100), Some(200)));
-//! assert_eq!(log.to_dataframe().unwrap().height(), 2);
+//! let df = log.to_dataframe().unwrap();
+//! assert_eq!(df.height(), 2);
+//! assert_eq!(MetricsLog::from_dataframe(&df).unwrap(), log);
 //! ```
 
 use crate::error::{GrokError, Result};
@@ -28,6 +31,21 @@ pub struct MetricsRow {
     pub lr: f64,
     /// Exact-match accuracy per split, in [`MetricsLog::splits`] order.
     pub acc: Vec<f64>,
+    /// Telemetry values, in [`MetricsLog::extra`] order.
+    pub extra: Vec<f64>,
+}
+
+impl MetricsRow {
+    /// A row without telemetry.
+    pub fn new(step: u64, train_loss: f64, lr: f64, acc: Vec<f64>) -> Self {
+        MetricsRow {
+            step,
+            train_loss,
+            lr,
+            acc,
+            extra: Vec::new(),
+        }
+    }
 }
 
 /// Steps at which a run crossed its landmarks.
@@ -66,6 +84,8 @@ impl std::fmt::Display for Summary {
 pub struct MetricsLog {
     /// The evaluated splits, in column order.
     pub splits: Vec<Split>,
+    /// The names of the telemetry columns after the splits.
+    pub extra: Vec<String>,
     /// The rows, by step.
     pub rows: Vec<MetricsRow>,
 }
@@ -73,10 +93,48 @@ pub struct MetricsLog {
 impl MetricsLog {
     /// An empty log over `splits`.
     pub fn new(splits: Vec<Split>) -> Self {
+        Self::with_extra(splits, Vec::new())
+    }
+
+    /// An empty log over `splits` with the telemetry columns `extra`.
+    pub fn with_extra(splits: Vec<Split>, extra: Vec<String>) -> Self {
         MetricsLog {
             splits,
+            extra,
             rows: Vec::new(),
         }
+    }
+
+    /// Renames the telemetry columns to `names`, keeping each row's values of the names it had
+    /// (NaN for the others): a resumed run whose telemetry differs keeps one consistent table.
+    pub fn set_extra(&mut self, names: Vec<String>) {
+        if names == self.extra {
+            return;
+        }
+        for row in &mut self.rows {
+            row.extra = names
+                .iter()
+                .map(|n| {
+                    self.extra
+                        .iter()
+                        .position(|old| old == n)
+                        .and_then(|i| row.extra.get(i).copied())
+                        .unwrap_or(f64::NAN)
+                })
+                .collect();
+        }
+        self.extra = names;
+    }
+
+    /// A telemetry column over the rows, as (step, value).
+    pub fn extra_series(&self, name: &str) -> Vec<(u64, f64)> {
+        let Some(i) = self.extra.iter().position(|n| n == name) else {
+            return Vec::new();
+        };
+        self.rows
+            .iter()
+            .filter_map(|r| r.extra.get(i).map(|v| (r.step, *v)))
+            .collect()
     }
 
     /// Appends a row.
@@ -136,21 +194,32 @@ impl MetricsLog {
                 self.rows.iter().map(|r| r.acc[i]).collect::<Vec<_>>(),
             ));
         }
+        for (i, name) in self.extra.iter().enumerate() {
+            cols.push(Column::new(
+                name.as_str().into(),
+                self.rows
+                    .iter()
+                    .map(|r| r.extra.get(i).copied().unwrap_or(f64::NAN))
+                    .collect::<Vec<_>>(),
+            ));
+        }
         DataFrame::new(self.rows.len(), cols).map_err(|e| GrokError::Invalid(e.to_string()))
     }
 
-    /// Reads a log back from a DataFrame written by [`MetricsLog::to_dataframe`].
+    /// Reads a log back from a DataFrame written by [`MetricsLog::to_dataframe`]: columns named
+    /// after splits are accuracies, the others after `lr` telemetry.
     pub fn from_dataframe(df: &DataFrame) -> Result<Self> {
         let err = |e: PolarsError| GrokError::Invalid(format!("metrics table: {e}"));
-        let splits: Vec<Split> = df
-            .get_column_names()
-            .iter()
-            .filter(|n| !matches!(n.as_str(), "step" | "train_loss" | "lr"))
-            .map(|n| {
-                n.parse::<Split>()
-                    .map_err(|e| GrokError::Invalid(e.to_string()))
-            })
-            .collect::<Result<_>>()?;
+        let (mut splits, mut extra) = (Vec::new(), Vec::new());
+        for name in df.get_column_names() {
+            match name.as_str() {
+                "step" | "train_loss" | "lr" => {}
+                n => match n.parse::<Split>() {
+                    Ok(split) => splits.push(split),
+                    Err(_) => extra.push(n.to_string()),
+                },
+            }
+        }
         let floats = |name: &str| -> Result<Vec<f64>> {
             Ok(df
                 .column(name)
@@ -174,15 +243,24 @@ impl MetricsLog {
             .iter()
             .map(|s| floats(s.name()))
             .collect::<Result<Vec<_>>>()?;
+        let extras = extra
+            .iter()
+            .map(|n| floats(n))
+            .collect::<Result<Vec<_>>>()?;
         let rows = (0..df.height())
             .map(|i| MetricsRow {
                 step: steps[i],
                 train_loss: loss[i],
                 lr: lr[i],
                 acc: accs.iter().map(|a| a[i]).collect(),
+                extra: extras.iter().map(|a| a[i]).collect(),
             })
             .collect();
-        Ok(MetricsLog { splits, rows })
+        Ok(MetricsLog {
+            splits,
+            extra,
+            rows,
+        })
     }
 
     /// Writes `metrics.parquet` atomically.

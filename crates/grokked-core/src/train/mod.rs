@@ -11,15 +11,21 @@ pub mod chart_observer;
 pub mod checkpoint;
 pub mod config;
 pub mod eval;
+pub mod grad_filters;
 pub mod metrics;
+pub mod muon;
 pub mod notebook_progress;
 pub mod optim;
 pub mod progress;
 pub mod run_dir;
 pub mod schedule;
+pub mod telemetry;
 pub mod trainer;
 
-pub use config::{GrokfastConfig, Interval, ModelSection, RunConfig, ScheduleKind, TrainSection};
+pub use config::{
+    AuxBridgeConfig, GrokfastConfig, Interval, LossKind, ModelSection, MuonConfig, RunConfig,
+    ScheduleKind, TrainSection,
+};
 pub use metrics::{MetricsLog, MetricsRow, Summary};
 pub use run_dir::{LoadedRun, RunDir};
 pub use schedule::learning_rate;

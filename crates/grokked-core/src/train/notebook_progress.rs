@@ -3,18 +3,18 @@
 //! at the end.
 //!
 //! ```
-//! use grokked_core::train::{notebook_progress::NotebookProgress, MetricsRow, TrainObserver};
-//! use grokked_data::Split;
-//! let mut live = NotebookProgress::new(0); // lines only, no curves
-//! live.on_eval(&[Split::TrainInferred], &MetricsRow { step: 100, train_loss: 0.5, lr: 1e-3, acc: vec![0.25] });
+//! use grokked_core::train::{notebook_progress::NotebookProgress, MetricsLog, MetricsRow, TrainObserver};
+//! //! let mut live = NotebookProgress::new(0); // lines only, no curves
+//! let mut log = MetricsLog::new(vec![Split::TrainInferred]);
+//! log.push(MetricsRow::new(100, 0.5, 1e-3, vec![0.25]));
+//! live.on_eval(&log);
 //! assert_eq!(live.log().unwrap().rows.len(), 1);
 //! ```
 
-use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
+use crate::train::metrics::{MetricsLog, Summary};
 use crate::train::progress::format_eval_line;
 use crate::train::trainer::TrainObserver;
 use crate::viz::charts::grokking_curve_svg;
-use grokked_data::Split;
 
 /// Prints evaluations as lines and shows the curve every `curve_every` evaluations and at the end
 /// (`curve_every` 0: lines only).
@@ -53,13 +53,13 @@ impl TrainObserver for NotebookProgress {
         println!("training from step {start} to at most {max_steps}");
     }
 
-    fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
-        let log = self
-            .log
-            .get_or_insert_with(|| MetricsLog::new(splits.to_vec()));
-        log.push(row.clone());
-        println!("{}", format_eval_line(splits, row));
-        let n = log.rows.len();
+    fn on_eval(&mut self, metrics: &MetricsLog) {
+        let Some(row) = metrics.rows.last() else {
+            return;
+        };
+        println!("{}", format_eval_line(&metrics.splits, row));
+        let n = self.log.as_ref().map_or(0, |l| l.rows.len()) + 1;
+        self.log = Some(metrics.clone());
         if self.curve_every > 0 && n.is_multiple_of(self.curve_every) {
             self.show_curve();
         }

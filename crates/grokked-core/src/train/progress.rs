@@ -4,7 +4,7 @@
 //! use grokked_core::train::{progress::ProgressBarObserver, trainer::TrainObserver};
 //! let mut bar = ProgressBarObserver::hidden();
 //! bar.on_start(0, 10);
-//! bar.on_step(1, 2.5);
+//! bar.on_step(1, Some(2.5));
 //! ```
 
 use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
@@ -77,18 +77,21 @@ impl TrainObserver for ProgressBarObserver {
         );
     }
 
-    fn on_step(&mut self, step: u64, loss: f64) {
+    fn on_step(&mut self, step: u64, loss: Option<f64>) {
         self.bar.set_position(step);
-        if step.is_multiple_of(10) {
+        if let Some(loss) = loss {
             self.bar
                 .set_message(format!("loss {loss:.4} | {}", self.last_acc));
         }
     }
 
-    fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
-        self.last_acc = format_accuracies(splits, row);
+    fn on_eval(&mut self, metrics: &MetricsLog) {
+        let Some(row) = metrics.rows.last() else {
+            return;
+        };
+        self.last_acc = format_accuracies(&metrics.splits, row);
         if self.print_evals {
-            let line = format_eval_line(splits, row);
+            let line = format_eval_line(&metrics.splits, row);
             if self.bar.is_hidden() {
                 eprintln!("{line}");
             } else {

@@ -14,25 +14,27 @@ use crate::model::{GptModel, LoadPolicy};
 use crate::train::batches::BatchOrder;
 use crate::train::checkpoint::{load_checkpoint, read_state, save_checkpoint, TrainerState};
 use crate::train::config::RunConfig;
-use crate::train::eval::{answer_loss, eval_sets, evaluate_sets, tensors_of, EvalSet};
+use crate::train::eval::{answer_loss_with, eval_sets, tensors_of, EvalBatch, EvalSet, IGNORE};
 use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
-use crate::train::optim::{AdamW, AdamWConfig};
+use crate::train::optim::{OptimConfig, Optimizer};
 use crate::train::run_dir::{resolve_device, RunDir, RunLock};
 use crate::train::schedule::learning_rate;
+use crate::train::telemetry::Telemetry;
 use grokked_data::encode::encode;
 use grokked_data::tokenizer::TaskTokenizer;
-use grokked_data::{folder, Split, TaskData};
+use grokked_data::{folder, vocab, FactKind, Split, TaskData, TaskKind};
 use std::path::{Path, PathBuf};
-use tch::Tensor;
+use tch::{Kind, Tensor};
 
 /// Receives progress from [`Trainer::run`]; every method has an empty default.
 pub trait TrainObserver {
     /// Before the first step (`start` is non-zero after a resume).
     fn on_start(&mut self, _start: u64, _max_steps: u64) {}
-    /// After each optimizer step.
-    fn on_step(&mut self, _step: u64, _loss: f64) {}
-    /// After each evaluation.
-    fn on_eval(&mut self, _splits: &[Split], _row: &MetricsRow) {}
+    /// After each optimizer step; `loss` is the step's loss when it was read back from the
+    /// device (every [`LOSS_READ_EVERY`] steps and before evaluations and checkpoints).
+    fn on_step(&mut self, _step: u64, _loss: Option<f64>) {}
+    /// After each evaluation: `metrics` holds every evaluation so far, the new one last.
+    fn on_eval(&mut self, _metrics: &MetricsLog) {}
     /// After a checkpoint is written.
     fn on_checkpoint(&mut self, _step: u64, _dir: &Path) {}
     /// When the run ends, with every evaluation of the run (also those before a resume).
@@ -50,13 +52,13 @@ impl<A: TrainObserver, B: TrainObserver> TrainObserver for (A, B) {
         self.0.on_start(start, max_steps);
         self.1.on_start(start, max_steps);
     }
-    fn on_step(&mut self, step: u64, loss: f64) {
+    fn on_step(&mut self, step: u64, loss: Option<f64>) {
         self.0.on_step(step, loss);
         self.1.on_step(step, loss);
     }
-    fn on_eval(&mut self, splits: &[Split], row: &MetricsRow) {
-        self.0.on_eval(splits, row);
-        self.1.on_eval(splits, row);
+    fn on_eval(&mut self, metrics: &MetricsLog) {
+        self.0.on_eval(metrics);
+        self.1.on_eval(metrics);
     }
     fn on_checkpoint(&mut self, step: u64, dir: &Path) {
         self.0.on_checkpoint(step, dir);
@@ -74,6 +76,9 @@ fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
     static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
     RNG.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// Steps between reads of the loss from the device: a training step itself never waits for it.
+pub const LOSS_READ_EVERY: u64 = 10;
 
 /// How to continue a run (see [`Trainer::resume_with`]).
 #[derive(Debug, Clone, Default)]
@@ -96,7 +101,7 @@ pub struct Trainer {
     /// The model being trained.
     pub model: GptModel,
     /// The optimizer.
-    pub optim: AdamW,
+    pub optim: Optimizer,
     /// The task's tokenizer.
     pub tokenizer: TaskTokenizer,
     /// The task.
@@ -105,14 +110,20 @@ pub struct Trainer {
     pub metrics: MetricsLog,
     /// Optimizer steps taken.
     pub step: u64,
-    train_ids: Tensor,
-    train_targets: Tensor,
-    evals: Vec<EvalSet>,
-    order: BatchOrder,
-    loss_sum: f64,
-    loss_count: u64,
     /// What resuming had to say (checkpoints skipped as corrupt, temporaries removed).
     pub notes: Vec<String>,
+    train_ids: Tensor,
+    train_targets: Tensor,
+    /// The bridge entity's token of each training row (two-hop facts), else [`IGNORE`].
+    train_bridge: Tensor,
+    evals: Vec<EvalSet>,
+    eval: EvalBatch,
+    telemetry: Option<Telemetry>,
+    order: BatchOrder,
+    /// Losses of the steps since the last read, on the device.
+    pending: Vec<Tensor>,
+    loss_sum: f64,
+    loss_count: u64,
     config_pending: bool,
     _lock: RunLock,
 }
@@ -124,6 +135,35 @@ impl std::fmt::Debug for Trainer {
             .field("step", &self.step)
             .finish_non_exhaustive()
     }
+}
+
+/// Keeps (without detaching) the activation at one site.
+struct Capture {
+    site: crate::model::HookSite,
+    out: Option<Tensor>,
+}
+
+impl crate::model::Hook for Capture {
+    fn wants(&self, site: crate::model::HookSite) -> bool {
+        site == self.site
+    }
+    fn call(&mut self, _site: crate::model::HookSite, t: Tensor) -> Result<Tensor> {
+        self.out = Some(t.shallow_clone());
+        Ok(t)
+    }
+}
+
+/// The bridge entity's token of each training example (in encoding order), else [`IGNORE`].
+fn bridge_tokens(data: &TaskData, tokenizer: &TaskTokenizer) -> Vec<i64> {
+    data.split(Split::Train)
+        .map(|e| {
+            let two_hop = data.task == TaskKind::Composition && e.kind == FactKind::Inferred;
+            e.fields[2]
+                .filter(|_| two_hop)
+                .and_then(|b| tokenizer.id(&vocab::entity(b as usize)))
+                .map_or(IGNORE, i64::from)
+        })
+        .collect()
 }
 
 impl Trainer {
@@ -209,8 +249,9 @@ impl Trainer {
                 load_checkpoint(dir, &mut t.model, &mut t.optim, &opts.policy)
             });
             match loaded {
-                Ok((_, metrics)) => {
+                Ok((_, mut metrics)) => {
                     t.step = *step;
+                    metrics.set_extra(t.metrics.extra.clone());
                     t.metrics = metrics;
                     t.notes.append(&mut notes);
                     return Ok(t);
@@ -254,19 +295,45 @@ impl Trainer {
                 device,
             )?
         };
-        let optim = AdamW::new(
+        if let Some(aux) = t.aux_bridge {
+            if !model.gpt.layer_ids.contains(&aux.layer) {
+                return Err(GrokError::config(
+                    "train.aux_bridge.layer",
+                    format!("block {} is replaced by the model's plugin", aux.layer),
+                ));
+            }
+        }
+        let optim = Optimizer::new(
             &model.vs,
-            AdamWConfig {
+            OptimConfig {
                 betas: t.betas,
                 eps: t.eps,
                 weight_decay: t.weight_decay,
                 grad_clip: t.grad_clip,
                 grokfast: t.grokfast,
+                orthograd: t.orthograd,
+                muon: t.muon,
             },
         )?;
         let (train_ids, train_targets) = tensors_of(&train_enc, device);
+        let train_bridge = Tensor::from_slice(&bridge_tokens(&data, &tokenizer)).to_device(device);
         let order = BatchOrder::new(train_enc.rows, t.batch_size, t.seed);
-        let metrics = MetricsLog::new(evals.iter().map(|e| e.split).collect());
+        let telemetry = if t.telemetry {
+            Some(Telemetry::new(
+                &model,
+                &data,
+                &tokenizer,
+                &train_ids,
+                &train_targets,
+            )?)
+        } else {
+            None
+        };
+        let extra = telemetry
+            .as_ref()
+            .map_or(Vec::new(), |t| t.names().to_vec());
+        let metrics = MetricsLog::with_extra(evals.iter().map(|e| e.split).collect(), extra);
+        let eval = EvalBatch::new(&evals);
         Ok(Trainer {
             cfg,
             run,
@@ -276,13 +343,17 @@ impl Trainer {
             data,
             metrics,
             step: 0,
+            notes: Vec::new(),
             train_ids,
             train_targets,
+            train_bridge,
             evals,
+            eval,
+            telemetry,
             order,
+            pending: Vec::new(),
             loss_sum: 0.0,
             loss_count: 0,
-            notes: Vec::new(),
             config_pending: false,
             _lock: lock,
         })
@@ -304,73 +375,126 @@ impl Trainer {
         learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step + 1)
     }
 
-    /// One optimizer step; returns the batch loss. A non-finite loss stops with an error and
-    /// leaves the model untouched.
-    pub fn train_step(&mut self) -> Result<f64> {
+    /// One optimizer step, reading nothing back from the device: returns the batch loss as a
+    /// scalar tensor. Losses are checked when read ([`Trainer::read_losses`]).
+    pub fn train_step_deferred(&mut self) -> Result<Tensor> {
         let device = self.model.device();
         let idx = Tensor::from_slice(&self.order.indices(self.step)).to_device(device);
         let ids = self.train_ids.index_select(0, &idx);
         let targets = self.train_targets.index_select(0, &idx);
+        let tc = &self.cfg.train;
         // The torch RNG is process-wide: hold it from seeding to the last draw of the step.
         let _rng = torch_rng();
         if self.cfg.model.dropout > 0.0 {
             // Dropout masks follow from (seed, step), so a resumed run draws the same ones.
-            tch::manual_seed(self.cfg.train.seed.wrapping_add(self.step + 1) as i64);
+            tch::manual_seed(tc.seed.wrapping_add(self.step + 1) as i64);
         }
-        let kind =
-            (self.cfg.train.bf16 && self.model.device().is_cuda()).then_some(tch::Kind::BFloat16);
+        let kind = (tc.bf16 && device.is_cuda()).then_some(Kind::BFloat16);
         // The last token of a row predicts nothing: the model reads only the first W-1 tokens.
         let inputs = ids.narrow(1, 0, ids.size()[1] - 1);
+        let mut capture = Capture {
+            site: crate::model::HookSite::ResidPost(tc.aux_bridge.map_or(0, |a| a.layer)),
+            out: None,
+        };
+        let mut no_hook = crate::model::NoHooks;
+        let hook: &mut dyn crate::model::Hook = if tc.aux_bridge.is_some() {
+            &mut capture
+        } else {
+            &mut no_hook
+        };
         let logits = crate::model::precision::with_compute_kind(kind, || {
-            self.model.gpt.forward(&inputs, true)
+            let mut opts = crate::model::ForwardOpts::with_hook(hook);
+            opts.train = true;
+            opts.trusted_ids = true;
+            self.model.gpt.forward_with(&inputs, opts)
         })?;
-        let loss = answer_loss(&logits, &targets);
-        let value = loss.double_value(&[]);
-        if !value.is_finite() {
-            return Err(GrokError::Invalid(format!(
-                "loss is {value} at step {}: stopping; the last good checkpoint is kept",
-                self.step + 1
-            )));
+        let mut loss = answer_loss_with(&logits, &targets, tc.loss, tc.logit_temperature);
+        if let (Some(aux), Some(resid)) = (tc.aux_bridge, capture.out.take()) {
+            // The logit lens at the r1 position (1) should rank the bridge first.
+            let bridge = self.train_bridge.index_select(0, &idx);
+            let lens = self.model.gpt.unembed(&resid.select(1, 1));
+            let keep = bridge.ne(IGNORE).sum(Kind::Float).clamp_min(1.0);
+            let aux_loss =
+                lens.cross_entropy_loss::<Tensor>(&bridge, None, tch::Reduction::Sum, IGNORE, 0.0)
+                    / keep;
+            loss = aux_loss * aux.weight + &loss;
         }
         self.optim.zero_grad();
         loss.backward();
         let lr = self.lr();
-        self.optim.step(lr)?;
+        let _grad_norm = self.optim.step(lr)?;
         self.step += 1;
-        self.loss_sum += value;
-        self.loss_count += 1;
-        Ok(value)
+        let loss = loss.detach();
+        self.pending.push(loss.shallow_clone());
+        Ok(loss)
+    }
+
+    /// One optimizer step; returns the batch loss (read back at once). A non-finite loss stops
+    /// with an error.
+    pub fn train_step(&mut self) -> Result<f64> {
+        let _loss = self.train_step_deferred()?;
+        Ok(self.read_losses()?.unwrap_or(f64::NAN))
+    }
+
+    /// Reads back the losses of the steps since the last read (one transfer), adds them to the
+    /// running mean, and returns the last; a non-finite loss is an error naming its step.
+    pub fn read_losses(&mut self) -> Result<Option<f64>> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        let values: Vec<f64> =
+            Vec::try_from(Tensor::stack(&self.pending, 0).to_kind(Kind::Double))?;
+        let first = self.step + 1 - values.len() as u64;
+        self.pending.clear();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(GrokError::Invalid(format!(
+                "loss is {} at step {}: stopping; the last good checkpoint is kept",
+                values[i],
+                first + i as u64
+            )));
+        }
+        self.loss_sum += values.iter().sum::<f64>();
+        self.loss_count += values.len() as u64;
+        Ok(values.last().copied())
     }
 
     /// Exact-match accuracy of every evaluated split, in [`MetricsLog::splits`] order.
     pub fn evaluate(&self) -> Result<Vec<f64>> {
-        let accs = evaluate_sets(&self.model.gpt, &self.evals, self.cfg.train.eval_batch_size)?;
+        let accs = self
+            .eval
+            .evaluate(&self.model.gpt, self.cfg.train.eval_batch_size)?;
         Ok(accs.into_iter().map(|(_, a)| a).collect())
     }
 
     fn record(&mut self, observer: &mut dyn TrainObserver) -> Result<()> {
+        self.read_losses()?;
         let train_loss = if self.loss_count == 0 {
             f64::NAN
         } else {
             self.loss_sum / self.loss_count as f64
         };
         let t = &self.cfg.train;
-        let row = MetricsRow {
-            step: self.step,
+        let mut row = MetricsRow::new(
+            self.step,
             train_loss,
-            lr: learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step),
-            acc: self.evaluate()?,
-        };
+            learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step),
+            self.evaluate()?,
+        );
+        if let Some(tel) = &self.telemetry {
+            row.extra = tel.measure(&self.model)?;
+        }
         self.loss_sum = 0.0;
         self.loss_count = 0;
-        observer.on_eval(&self.metrics.splits, &row);
         self.metrics.push(row);
+        observer.on_eval(&self.metrics);
         self.metrics.save(&self.run.metrics_file())
     }
 
     /// Writes a checkpoint of the current step (and, the first time after a resume with new
-    /// settings, the configuration they are part of).
+    /// settings, the configuration they are part of). Losses not yet read are checked first, so
+    /// a checkpoint never holds a model that diverged.
     pub fn checkpoint(&mut self) -> Result<PathBuf> {
+        self.read_losses()?;
         let state = TrainerState::new(self.step, self.cfg.train.seed);
         let dir = save_checkpoint(
             &self.run,
@@ -405,11 +529,17 @@ impl Trainer {
             observer.on_checkpoint(0, &dir);
         }
         while self.step < max {
-            let loss = self.train_step()?;
-            observer.on_step(self.step, loss);
+            let _loss = self.train_step_deferred()?;
             let (eval, ckpt) = (self.cfg.train.eval, self.cfg.train.checkpoint);
             let last = self.step == max;
-            if eval.hits(self.step) || last {
+            let (evaluate, save) = (eval.hits(self.step) || last, ckpt.hits(self.step) || last);
+            let loss = if evaluate || save || self.step.is_multiple_of(LOSS_READ_EVERY) {
+                self.read_losses()?
+            } else {
+                None
+            };
+            observer.on_step(self.step, loss);
+            if evaluate {
                 self.record(observer)?;
             }
             let stop = self
@@ -422,7 +552,7 @@ impl Trainer {
                     .rows
                     .last()
                     .is_some_and(|r| r.step == self.step);
-            if ckpt.hits(self.step) || last || stop {
+            if save || stop {
                 let dir = self.checkpoint()?;
                 observer.on_checkpoint(self.step, &dir);
             }

@@ -1,12 +1,12 @@
 //! Charts drawn with plotters, each written as PNG and SVG: the grokking curve (accuracy per
-//! split against step, log-scale x).
+//! split against step, log-scale x, with a second panel of the run's telemetry when it has any).
 //!
 //! ```
 //! use grokked_core::train::metrics::{MetricsLog, MetricsRow};
 //! use grokked_data::Split;
 //! let mut log = MetricsLog::new(vec![Split::TrainInferred, Split::TestInferredId]);
 //! for (step, a, b) in [(0, 0.0, 0.0), (100, 0.6, 0.1), (1000, 1.0, 0.97)] {
-//!     log.push(MetricsRow { step, train_loss: 1.0, lr: 1e-3, acc: vec![a, b] });
+//!     log.push(MetricsRow::new(step, 1.0, 1e-3, vec![a, b]));
 //! }
 //! let dir = tempfile::tempdir().unwrap();
 //! let stem = dir.path().join("grokking");
@@ -126,9 +126,22 @@ pub fn line_chart(spec: &LineSpec, series: &Series, stem: &Path) -> Result<()> {
     )
 }
 
-/// The axes and series of a run's accuracy curves.
-fn grokking_spec(log: &MetricsLog) -> (LineSpec, Series) {
-    let spec = LineSpec {
+/// Line charts stacked vertically, one per panel.
+fn draw_panels<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    panels: &[(LineSpec, Series)],
+) -> std::result::Result<(), String> {
+    for (area, (spec, series)) in root.split_evenly((panels.len(), 1)).into_iter().zip(panels) {
+        draw_lines(area, spec, series)?;
+    }
+    Ok(())
+}
+
+/// The panels of a run's chart: accuracy per split and, when the run recorded telemetry, the
+/// total weight norm and logit scale (each over its maximum) and the bridge's best logit-lens
+/// MRR over the layers.
+fn grokking_panels(log: &MetricsLog) -> Vec<(LineSpec, Series)> {
+    let accuracy = LineSpec {
         title: "Accuracy per split: memorisation, then grokking".into(),
         x_desc: "optimization step (log scale)".into(),
         y_desc: "exact-match accuracy".into(),
@@ -148,19 +161,68 @@ fn grokking_spec(log: &MetricsLog) -> (LineSpec, Series) {
             )
         })
         .collect();
-    (spec, series)
+    let mut panels = vec![(accuracy, series)];
+    let relative = |name: &str| -> Vec<(f64, f64)> {
+        let pts = log.extra_series(name);
+        let max = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        pts.into_iter().map(|(x, y)| (x as f64, y / max)).collect()
+    };
+    let mut telemetry: Series = Vec::new();
+    for (name, label) in [
+        ("weight_norm", "weight norm / its max"),
+        ("logit_scale", "logit scale / its max"),
+    ] {
+        if log.extra.iter().any(|n| n == name) {
+            telemetry.push((label.into(), relative(name)));
+        }
+    }
+    let bridge: Vec<usize> = (0..log.extra.len())
+        .filter(|&i| log.extra[i].starts_with("bridge_mrr_"))
+        .collect();
+    if !bridge.is_empty() {
+        let best = log
+            .rows
+            .iter()
+            .map(|r| {
+                let m = bridge
+                    .iter()
+                    .filter_map(|&i| r.extra.get(i).copied())
+                    .fold(f64::NAN, f64::max);
+                (r.step as f64, m)
+            })
+            .collect();
+        telemetry.push(("bridge MRR at r1 (best layer)".into(), best));
+    }
+    if !telemetry.is_empty() {
+        let spec = LineSpec {
+            title: "What changes through the transition".into(),
+            x_desc: "optimization step (log scale)".into(),
+            y_desc: "relative value / MRR".into(),
+            log_x: true,
+            y_range: (0.0, 1.05),
+        };
+        panels.push((spec, telemetry));
+    }
+    panels
 }
 
-/// Writes `STEM.png` and `STEM.svg` of a run's accuracy curves.
+/// Writes `STEM.png` and `STEM.svg` of a run's accuracy curves (and telemetry).
 pub fn grokking_curve(log: &MetricsLog, stem: &Path) -> Result<()> {
-    let (spec, series) = grokking_spec(log);
-    line_chart(&spec, &series, stem)
+    let panels = grokking_panels(log);
+    let size = (SIZE.0, SIZE.1 * panels.len() as u32);
+    super::heatmap::render(
+        stem,
+        size,
+        |a| draw_panels(a, &panels),
+        |a| draw_panels(a, &panels),
+    )
 }
 
-/// A run's accuracy curves as an SVG string (shown inline in notebooks).
+/// A run's accuracy curves (and telemetry) as an SVG string (shown inline in notebooks).
 pub fn grokking_curve_svg(log: &MetricsLog) -> Result<super::display::Svg> {
-    let (spec, series) = grokking_spec(log);
-    line_chart_svg(&spec, &series)
+    let panels = grokking_panels(log);
+    let size = (SIZE.0, SIZE.1 * panels.len() as u32);
+    super::heatmap::render_svg_string(size, |a| draw_panels(a, &panels)).map(super::display::Svg)
 }
 
 /// Named line series as an SVG string (for inline display in notebooks).
