@@ -8,11 +8,11 @@
 //! assert_eq!(model.config().n_layer, 1);
 //! ```
 
-pub mod compare_memory;
-
 pub use grokked_core as core;
 pub use grokked_core::{error, lens, model, train, viz};
 pub use grokked_data as data;
+pub use grokked_experiments as experiments;
+pub use grokked_experiments::{compare_memory, sweep};
 pub use grokked_plugin as plugin;
 pub use grokked_retrieval as retrieval;
 pub use plotters;

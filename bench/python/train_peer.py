@@ -4,9 +4,12 @@ hyperparameters, on data exported by the Rust benchmark (ids and targets as safe
 usage: train_peer.py DATA.safetensors CONFIG.json
 CONFIG: n_layer n_embd n_head vocab_size n_positions dropout lr weight_decay betas eps batch_size
         warmup_steps grad_clip steps seed threads device init ("pytorch" or "gpt2")
-        eval_every (0: none) stop_at_id (0: none)
-Prints one JSON line: {"steps": N, "seconds": S, "steps_per_s": R, "curve": [[step, id_acc], ...]}.
+        eval_every (0: none) stop_at_id (0: none) bf16 (bf16 autocast on CUDA) warmup (untimed
+        steps before the timed ones)
+Prints one JSON line: {"steps": N, "seconds": S, "steps_per_s": R, "curve": [[step, id_acc], ...],
+"peak_mem_mb": M}.
 """
+import contextlib
 import json
 import sys
 import time
@@ -66,21 +69,33 @@ def main(data_path, cfg_path):
     perm, pos = torch.randperm(n, generator=gen), 0
     curve = []
     model.train()
-    start = time.perf_counter()
-    step = 0
-    for step in range(1, cfg["steps"] + 1):
+    autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cfg.get("bf16")
+                else contextlib.nullcontext())
+
+    def train_step():
+        nonlocal perm, pos
         if pos + b > n:
             perm, pos = torch.randperm(n, generator=gen), 0
         idx = perm[pos:pos + b].to(device)
         pos += b
-        logits = model(ids[idx]).logits[:, :-1]
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[idx].reshape(-1), ignore_index=-100)
+        with autocast:
+            logits = model(ids[idx]).logits[:, :-1]
+        loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), targets[idx].reshape(-1), ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg["grad_clip"] > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
         opt.step()
         sched.step()
+
+    for _ in range(cfg.get("warmup", 0)):
+        train_step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    step = 0
+    for step in range(1, cfg["steps"] + 1):
+        train_step()
         if cfg["eval_every"] and step % cfg["eval_every"] == 0:
             model.eval()
             acc = exact_match(model, data["id_ids"], data["id_targets"])
@@ -91,7 +106,9 @@ def main(data_path, cfg_path):
     if device.type == "cuda":
         torch.cuda.synchronize()
     secs = time.perf_counter() - start
-    print(json.dumps({"steps": step, "seconds": secs, "steps_per_s": step / secs, "curve": curve}))
+    peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else 0.0
+    print(json.dumps({"steps": step, "seconds": secs, "steps_per_s": step / secs, "curve": curve,
+                      "peak_mem_mb": peak}))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ pub struct PeerResult {
     pub steps_per_s: f64,
     /// (step, ID test accuracy) at each evaluation.
     pub curve: Vec<(u64, f64)>,
+    /// Peak CUDA memory allocated by torch, in MiB (0 on CPU).
+    #[serde(default)]
+    pub peak_mem_mb: f64,
 }
 
 /// Exports the trainer's data and runs the Python peer with the same hyperparameters for
@@ -83,6 +86,7 @@ pub fn run_peer(
         "batch_size": c.train.batch_size, "warmup_steps": c.train.warmup_steps, "grad_clip": c.train.grad_clip,
         "steps": steps, "seed": c.train.seed, "threads": tch::get_num_threads(), "device": device,
         "init": serde_json::to_value(c.model.init)?, "eval_every": eval_every, "stop_at_id": stop_at_id,
+        "bf16": c.train.bf16 && device == "cuda", "warmup": if eval_every == 0 { 10 } else { 0 },
     });
     let cfg_path = dir.join("peer_config.json");
     std::fs::write(&cfg_path, cfg.to_string())?;

@@ -6,6 +6,7 @@ mod generate;
 mod lens;
 mod memory;
 mod plugin;
+mod sweep;
 mod train;
 mod trust;
 
@@ -34,6 +35,9 @@ enum Command {
     Lens(lens::LensCommand),
     /// Grokked (parametric) versus retrieval-augmented reasoning on the complex task.
     CompareMemory(memory::CompareArgs),
+    /// Sweeps over run settings and seeds, on this machine or on Slurm.
+    #[command(subcommand)]
+    Sweep(sweep::SweepCommand),
     /// Inspect reasoning-module plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
@@ -51,6 +55,7 @@ fn main() -> anyhow::Result<()> {
         Command::Analyze(args) => analyze::run(args),
         Command::Lens(cmd) => lens::run(cmd),
         Command::Plugin(cmd) => plugin::run(cmd),
+        Command::Sweep(cmd) => sweep::run(cmd),
         Command::CompareMemory(args) => memory::run(args),
     }
 }

@@ -39,6 +39,7 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
             checkpoint: a.checkpoint,
             sets: a.sets.clone(),
             policy: a.trust.policy(),
+            train: None,
         };
         let t = Trainer::resume_with(dir, &opts)
             .with_context(|| format!("resuming {}", dir.display()))?;

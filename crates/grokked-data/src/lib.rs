@@ -1,6 +1,10 @@
 //! grokked-data: the paper's knowledge-graph reasoning tasks as polars tables, their word-level
 //! tokenizers and their encoding into token ids with loss masks. No tch here.
 //!
+//! - [`tasks`]: the generators; [`spec::TaskSpec`] names one with its parameters;
+//! - [`io`]: task folders, the paper's released format, the reasoning CSV, Parquet;
+//! - [`tokens`]: vocabularies, tokenizers, encoding.
+//!
 //! ```
 //! use grokked_data::{composition::CompositionSpec, Split};
 //! let data = CompositionSpec { entities: 30, relations: 6, out_degree: 3, phi: 2.0, ..Default::default() }
@@ -11,29 +15,22 @@
 //! assert_eq!(data.train_inferred(), 2 * (90 - 5));
 //! ```
 
-pub mod atomic_file;
-pub mod attributes;
-pub mod comparison;
-pub mod complex;
-pub mod composition;
-pub mod encode;
 pub mod error;
 pub mod example;
-pub mod folder;
-pub mod graph;
-pub mod official_json;
-pub mod proof;
-pub mod question_task;
-pub mod reasoning_csv;
-pub mod rules;
+pub mod io;
 pub mod sample;
 pub mod spec;
 pub mod split;
-pub mod table;
-pub mod tokenizer;
-pub mod vocab;
+pub mod tasks;
+pub mod tokens;
+
+// The modules under their short paths (`grokked_data::composition`, `grokked_data::folder`, ...).
+pub use io::{atomic_file, folder, official_json, reasoning_csv, source, table};
+pub use tasks::{attributes, comparison, complex, composition, graph, proof, question_task, rules};
+pub use tokens::{encode, tokenizer, vocab};
 
 pub use error::{DataError, Result};
 pub use example::{Example, TaskData, TaskKind};
+pub use source::DataSource;
 pub use spec::TaskSpec;
 pub use split::{FactKind, Split, ALL_SPLITS, EVAL_SPLITS};

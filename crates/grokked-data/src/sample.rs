@@ -13,6 +13,8 @@
 //! ```
 
 use crate::error::{DataError, Result};
+use crate::example::Example;
+use crate::split::Split;
 use rand::seq::index;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -75,4 +77,19 @@ pub fn choose_phi<T: Clone>(
         ));
     }
     Ok(choose(candidates, want, rng))
+}
+
+/// The evaluation splits every generator samples: for each `(split, pool)` in order, up to `cap`
+/// items of the pool (as [`choose`] picks them), made examples of that split by `make`.
+pub fn eval_examples<T: Clone>(
+    pools: &[(Split, &[T])],
+    cap: usize,
+    rng: &mut Rng,
+    make: impl Fn(Split, T) -> Example,
+) -> Vec<Example> {
+    let mut out = Vec::new();
+    for (split, pool) in pools {
+        out.extend(choose(pool, cap, rng).into_iter().map(|t| make(*split, t)));
+    }
+    out
 }

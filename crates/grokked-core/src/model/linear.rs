@@ -56,10 +56,17 @@ impl Conv1D {
         }
     }
 
-    /// Applies the map to the last dimension of `x`.
+    /// Applies the map to the last dimension of `x` (one fused `addmm` over the flattened
+    /// leading dimensions).
     pub fn forward(&self, x: &Tensor) -> Tensor {
         use super::precision::lowered;
-        lowered(x).matmul(&lowered(&self.weight)) + lowered(&self.bias)
+        let size = x.size();
+        let (d_in, d_out) = (self.weight.size()[0], self.weight.size()[1]);
+        let flat = lowered(x).reshape([-1, d_in]);
+        let y = lowered(&self.bias).addmm(&flat, &lowered(&self.weight));
+        let mut out_size = size[..size.len() - 1].to_vec();
+        out_size.push(d_out);
+        y.view(out_size.as_slice())
     }
 }
 

@@ -25,7 +25,7 @@
 
 use crate::error::{GrokError, Result};
 use crate::model::{GptConfig, InitScheme};
-use grokked_data::TaskSpec;
+use grokked_data::DataSource;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -253,8 +253,9 @@ impl Default for TrainSection {
 pub struct RunConfig {
     /// The run's name (its folder under `runs/` by default).
     pub name: String,
-    /// The task to generate.
-    pub data: TaskSpec,
+    /// The task: a generator's parameters, or `path` to an existing task folder (a grokked one
+    /// or the paper's released format).
+    pub data: DataSource,
     /// The model.
     #[serde(default)]
     pub model: ModelSection,
@@ -360,8 +361,9 @@ impl RunConfig {
         Ok(())
     }
 
-    /// Applies one `key=value` override. `key` is `section.field` or a bare field name that
-    /// exactly one section has; `value` is TOML (a bare word counts as a string).
+    /// Applies one `key=value` override. `key` is `section.field`, a bare field name that
+    /// exactly one section has, or a whole section (`data={ path = "..." }`); `value` is TOML (a
+    /// bare word counts as a string).
     pub fn set(&mut self, assignment: &str) -> Result<()> {
         let (key, raw) = assignment
             .split_once('=')
@@ -372,6 +374,19 @@ impl RunConfig {
         let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .map(|mut t| t.remove("v").expect("parsed key"))
             .unwrap_or_else(|_| toml::Value::String(raw.to_string()));
+        if SECTIONS.contains(&key) {
+            // A whole section, e.g. `data={ path = "tasks/composition" }`.
+            if !value.is_table() {
+                return Err(GrokError::config(
+                    key,
+                    "a whole section takes a table: { ... }",
+                ));
+            }
+            doc.insert(key.to_string(), value);
+            let text = toml::to_string(&doc).map_err(|e| GrokError::Invalid(e.to_string()))?;
+            *self = Self::from_toml_str(&text)?;
+            return Ok(());
+        }
         let path: Vec<String> = if key.contains('.') {
             key.split('.').map(str::to_string).collect()
         } else if doc.contains_key(key) && !SECTIONS.contains(&key) {

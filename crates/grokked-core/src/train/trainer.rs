@@ -88,6 +88,9 @@ pub struct ResumeOptions {
     /// `key=value` overrides of `[train]` settings; written to `config.toml` only once a
     /// checkpoint has been saved with them.
     pub sets: Vec<String>,
+    /// A whole `[train]` section in place of the run's (applied before `sets`, saved likewise):
+    /// a sweep resumes a point with the sweep's own settings.
+    pub train: Option<crate::train::config::TrainSection>,
     /// What loading the run's model may do (a plugin named in the run's config needs consent).
     pub policy: LoadPolicy,
 }
@@ -167,11 +170,11 @@ fn bridge_tokens(data: &TaskData, tokenizer: &TaskTokenizer) -> Vec<i64> {
 }
 
 impl Trainer {
-    /// Starts a run: generates the task, writes `config.toml` and `data/` into `run_dir`. A
-    /// plugin named in `cfg` counts as allowed: the caller chose it.
+    /// Starts a run: generates (or reads) the task, writes `config.toml` and `data/` into
+    /// `run_dir`. A plugin named in `cfg` counts as allowed: the caller chose it.
     pub fn new(cfg: RunConfig, run_dir: &Path) -> Result<Self> {
         cfg.validate()?;
-        let data = cfg.data.generate()?;
+        let data = cfg.data.load()?;
         Self::with_data(cfg, run_dir, data)
     }
 
@@ -207,6 +210,10 @@ impl Trainer {
             opts.policy.check_plugin(plugin, &run.config_file())?;
         }
         let mut cfg = saved.clone();
+        if let Some(train) = &opts.train {
+            cfg.train = train.clone();
+            cfg.validate()?;
+        }
         for s in &opts.sets {
             cfg.set(s)?;
         }

@@ -4,6 +4,7 @@
 //! assert_eq!(grokked_core::viz::charts::SIZE, (900, 540));
 //! ```
 
+pub mod bands;
 pub mod charts;
 pub mod display;
 pub mod fonts;

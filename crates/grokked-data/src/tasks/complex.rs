@@ -21,7 +21,7 @@ use crate::comparison::{validated_kb, CmpNames};
 use crate::error::Result;
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
 use crate::proof::{proved_label, ComparisonGraph};
-use crate::sample::{choose, ratio_count, Rng};
+use crate::sample::{choose, eval_examples, ratio_count, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use serde::{Deserialize, Serialize};
@@ -200,28 +200,25 @@ impl ComplexSpec {
                 .map(|&p| comparison(Split::Train, p)),
         );
         let cap = self.max_test;
-        examples.extend(
-            choose(&id_atomic, cap, &mut rng)
-                .into_iter()
-                .map(|(a, e)| atomic(Split::IdAtomic, a, e)),
-        );
-        examples.extend(
-            ood_atomic
-                .iter()
-                .map(|&(a, e)| atomic(Split::OodAtomic, a, e)),
-        );
+        let atomics = |pool: &[(usize, usize)], split, cap, rng: &mut Rng| {
+            eval_examples(&[(split, pool)], cap, rng, |split, (a, e)| {
+                atomic(split, a, e)
+            })
+        };
+        examples.extend(atomics(&id_atomic, Split::IdAtomic, cap, &mut rng));
+        // Every OOD atomic fact is evaluated, however many.
+        examples.extend(atomics(&ood_atomic, Split::OodAtomic, usize::MAX, &mut rng));
         let trained: Vec<Pair> = topleft.iter().chain(&cross).copied().collect();
-        for (split, pool) in [
-            (Split::TrainInferred, &trained),
-            (Split::TestInferredId, &test_id),
-            (Split::TestInferredOod, &test_ood),
-        ] {
-            examples.extend(
-                choose(pool, cap, &mut rng)
-                    .into_iter()
-                    .map(|p| comparison(split, p)),
-            );
-        }
+        examples.extend(eval_examples(
+            &[
+                (Split::TrainInferred, &trained),
+                (Split::TestInferredId, &test_id),
+                (Split::TestInferredOod, &test_ood),
+            ],
+            cap,
+            &mut rng,
+            comparison,
+        ));
         let queries = balanced(
             hard_queries(&kb, &cross, &topleft),
             self.queries_per_label,

@@ -17,7 +17,7 @@
 
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
-use crate::sample::{choose, choose_phi, ratio_count, rng, subset_mask};
+use crate::sample::{choose_phi, eval_examples, ratio_count, rng, subset_mask};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use rand::seq::index;
@@ -160,21 +160,22 @@ impl CompositionSpec {
                 .map(|&p| names.inferred(Split::Train, &atomics, p)),
         );
         let cap = self.max_test;
-        for i in choose(&id_idx, cap, &mut rng) {
-            examples.push(names.atomic(Split::IdAtomic, &atomics[i]));
-        }
-        for i in choose(&ood_idx, cap, &mut rng) {
-            examples.push(names.atomic(Split::OodAtomic, &atomics[i]));
-        }
-        for (split, pool) in [
-            (Split::TrainInferred, &train_inferred),
-            (Split::TestInferredId, &test_id),
-            (Split::TestInferredOod, &test_ood),
-        ] {
-            for p in choose(pool, cap, &mut rng) {
-                examples.push(names.inferred(split, &atomics, p));
-            }
-        }
+        examples.extend(eval_examples(
+            &[(Split::IdAtomic, &id_idx), (Split::OodAtomic, &ood_idx)],
+            cap,
+            &mut rng,
+            |split, i| names.atomic(split, &atomics[i]),
+        ));
+        examples.extend(eval_examples(
+            &[
+                (Split::TrainInferred, &train_inferred),
+                (Split::TestInferredId, &test_id),
+                (Split::TestInferredOod, &test_ood),
+            ],
+            cap,
+            &mut rng,
+            |split, p| names.inferred(split, &atomics, p),
+        ));
         Ok(TaskData {
             task: TaskKind::Composition,
             vocab: vocab::composition_vocab(n_e, self.relations),

@@ -1,14 +1,14 @@
 //! Parametric versus non-parametric memory on the complex-reasoning task (paper section 5): a
 //! grokked transformer holding the facts in its weights against a transformer of the same family
 //! answering from BM25-retrieved facts placed in its context, with the symbolic oracle, chance and
-//! the paper's LLM figures as reference rows. Lives in the facade because it joins the trainer
-//! (core) with the fact store (retrieval).
+//! the paper's LLM figures as reference rows. Lives here because it joins the trainer (core) with
+//! the fact store (retrieval).
 //!
 //! ```no_run
-//! use grokked::compare_memory::{compare_memory, CompareOptions};
-//! use grokked::prelude::*;
+//! use grokked_experiments::compare_memory::{compare_memory, CompareOptions};
+//! use grokked_core::train::RunConfig;
 //! let cfg = RunConfig::from_file("datasets/configs/complex-small.toml".as_ref()).unwrap();
-//! let table = compare_memory(&cfg, "runs/complex-small".as_ref(), &CompareOptions::default(), &mut grokked::train::trainer::Silent).unwrap();
+//! let table = compare_memory(&cfg, "runs/complex-small".as_ref(), &CompareOptions::default(), &mut grokked_core::train::trainer::Silent).unwrap();
 //! println!("{table}");
 //! ```
 
@@ -103,7 +103,7 @@ pub fn compare_memory(
     opts: &CompareOptions,
     observer: &mut dyn TrainObserver,
 ) -> Result<DataFrame> {
-    if cfg.data.name() != "complex" {
+    if !matches!(cfg.data.name(), "complex" | "folder") {
         return Err(GrokError::config(
             "data.task",
             format!(
@@ -115,6 +115,15 @@ pub fn compare_memory(
     let mut rows: Vec<(String, f64, f64)> = Vec::new();
     let start = Instant::now();
     let parametric = train_or_resume(cfg, &out.join("parametric"), None, observer)?;
+    if parametric.data.task != grokked_data::TaskKind::Complex {
+        return Err(GrokError::config(
+            "data.path",
+            format!(
+                "compare-memory needs the complex task, got a {:?} task",
+                parametric.data.task
+            ),
+        ));
+    }
     rows.push((
         "grokked transformer (parametric)".into(),
         last_accuracy(&parametric, Split::TestHard),

@@ -18,7 +18,7 @@
 use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
-use crate::sample::{choose, choose_phi, rng, Rng};
+use crate::sample::{choose_phi, eval_examples, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
 use serde::{Deserialize, Serialize};
@@ -177,27 +177,25 @@ impl ComparisonSpec {
             .collect();
         examples.extend(train_inferred.iter().map(|&p| inferred(Split::Train, p)));
         let cap = self.max_test;
-        examples.extend(
-            choose(&id_atomic, cap, &mut rng)
-                .into_iter()
-                .map(|(a, e)| atomic(Split::IdAtomic, a, e)),
-        );
-        examples.extend(
-            choose(&ood_atomic, cap, &mut rng)
-                .into_iter()
-                .map(|(a, e)| atomic(Split::OodAtomic, a, e)),
-        );
-        for (split, pool) in [
-            (Split::TrainInferred, &train_inferred),
-            (Split::TestInferredId, &test_id),
-            (Split::TestInferredOod, &test_ood),
-        ] {
-            examples.extend(
-                choose(pool, cap, &mut rng)
-                    .into_iter()
-                    .map(|p| inferred(split, p)),
-            );
-        }
+        examples.extend(eval_examples(
+            &[
+                (Split::IdAtomic, &id_atomic),
+                (Split::OodAtomic, &ood_atomic),
+            ],
+            cap,
+            &mut rng,
+            |split, (a, e)| atomic(split, a, e),
+        ));
+        examples.extend(eval_examples(
+            &[
+                (Split::TrainInferred, &train_inferred),
+                (Split::TestInferredId, &test_id),
+                (Split::TestInferredOod, &test_ood),
+            ],
+            cap,
+            &mut rng,
+            inferred,
+        ));
         Ok(TaskData {
             task: TaskKind::Comparison,
             vocab: vocab::comparison_vocab(self.entities, self.attributes, self.values),

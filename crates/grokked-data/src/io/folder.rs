@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use grokked_data::{composition::CompositionSpec, folder};
-//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 2.0, ..Default::default() }.generate().unwrap();
+//! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let dir = tempfile::tempdir().unwrap();
 //! folder::save(&data, dir.path()).unwrap();
 //! let back = folder::load(dir.path()).unwrap();

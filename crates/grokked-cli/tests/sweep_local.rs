@@ -1,0 +1,164 @@
+//! `grokked sweep run|collect|status` on this machine: points in parallel processes, a done
+//! point skipped on rerun, an interrupted one resumed, a failed one reported while the others
+//! finish, and the summary table and charts.
+
+#[path = "../../../tests/support/mod.rs"]
+mod support;
+
+use grokked_core::train::RunDir;
+use grokked_data::table::read_parquet;
+use polars::prelude::{DataFrame, DataType};
+use std::path::Path;
+use std::process::Command;
+use support::success_stdout;
+
+fn grokked() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_grokked"));
+    cmd.env("RUST_BACKTRACE", "0");
+    cmd
+}
+
+/// The tiny base run config of the sweep tests.
+const BASE: &str = include_str!("tiny_sweep_base.toml");
+
+/// A spec over phi (1.0 and 5.0, which the graph cannot hold: that point fails) and two seeds.
+fn write_spec(dir: &Path) -> std::path::PathBuf {
+    std::fs::write(dir.join("base.toml"), BASE).unwrap();
+    let spec = dir.join("spec.toml");
+    std::fs::write(
+        &spec,
+        "name = \"tiny\"\nbase = \"base.toml\"\nset = [\"max_steps=30\"]\nseeds = [0, 1]\n\
+         [grid]\n\"data.phi\" = [1.0, 5.0]\n",
+    )
+    .unwrap();
+    spec
+}
+
+fn column(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap().cast(&DataType::String).unwrap();
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_spec(tmp.path());
+    let out = tmp.path().join("out");
+    // An interrupted point: its run folder holds a checkpoint at step 10 and no outcome.
+    let interrupted = out.join("points/phi-1.0_seed-1");
+    let base = tmp.path().join("base.toml");
+    success_stdout(
+        grokked()
+            .args(["train", "--config"])
+            .arg(&base)
+            .args([
+                "--set",
+                "max_steps=10",
+                "--set",
+                "data.phi=1.0",
+                "--set",
+                "train.seed=1",
+                "--out",
+            ])
+            .arg(&interrupted),
+    );
+    let first_checkpoint = RunDir::new(&interrupted).checkpoint_dir(10);
+    let stamp = std::fs::metadata(first_checkpoint.join("model.safetensors"))
+        .unwrap()
+        .modified()
+        .unwrap();
+
+    let run = grokked()
+        .args(["sweep", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2", "--threads", "2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        !run.status.success(),
+        "a failed point fails the run: {text}"
+    );
+    assert!(
+        text.contains("0 done before, 2 done now, 2 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("failed: phi-5.0_seed-0") && text.contains("phi"),
+        "{text}"
+    );
+    // The interrupted point was resumed, not restarted: its step-10 checkpoint is the same file.
+    let again = std::fs::metadata(first_checkpoint.join("model.safetensors"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(stamp, again);
+    assert_eq!(
+        RunDir::new(&interrupted)
+            .latest_checkpoint()
+            .unwrap()
+            .unwrap()
+            .0,
+        30
+    );
+
+    // A rerun skips the done points and tries the failed ones again.
+    let rerun = grokked()
+        .args(["sweep", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&rerun.stdout).into_owned();
+    assert!(
+        text.contains("2 done before, 0 done now, 2 failed"),
+        "{text}"
+    );
+
+    let collected = success_stdout(grokked().args(["sweep", "collect"]).arg(&out));
+    assert!(collected.contains("summary.parquet"), "{collected}");
+    let df = read_parquet(&out.join("summary.parquet")).unwrap();
+    assert_eq!(df.height(), 4);
+    assert_eq!(column(&df, "data.phi"), ["1.0", "1.0", "5.0", "5.0"]);
+    assert_eq!(column(&df, "seed"), ["0", "1", "0", "1"]);
+    assert_eq!(column(&df, "status"), ["done", "done", "failed", "failed"]);
+    assert_eq!(column(&df, "last_step"), ["30", "30", "", ""]);
+    for split in ["test_inferred_id", "train_inferred"] {
+        assert!(out.join(format!("plots/{split}.png")).is_file());
+        assert!(out.join(format!("plots/{split}.svg")).is_file());
+    }
+    let status = success_stdout(grokked().args(["sweep", "status"]).arg(&out));
+    assert!(
+        status.contains("failed") && status.contains("phi-1.0_seed-1"),
+        "{status}"
+    );
+    // Every point is an ordinary run folder.
+    success_stdout(
+        grokked()
+            .args(["eval", "--run"])
+            .arg(out.join("points/phi-1.0_seed-0")),
+    );
+    // Another spec in the same folder is refused.
+    std::fs::write(
+        &spec,
+        std::fs::read_to_string(&spec)
+            .unwrap()
+            .replace("[0, 1]", "[0]"),
+    )
+    .unwrap();
+    let other = grokked()
+        .args(["sweep", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&other.stderr).contains("holds another sweep"));
+}

@@ -1,0 +1,243 @@
+//! Collecting a sweep: `summary.parquet` with one row per point (its axis values, seed, status,
+//! the step at train saturation and at ID >= 95%, the final accuracy of every split, wall
+//! seconds) and, per evaluated split, accuracy against step with one line per setting and the
+//! spread across seeds as a band (`plots/<split>.png|svg`).
+//!
+//! ```no_run
+//! use grokked_experiments::sweep::{collect::collect, folder::SweepDir};
+//! let sweep = SweepDir::open("runs/sweeps/phi-size".as_ref()).unwrap();
+//! let summary = collect(&sweep).unwrap();
+//! println!("{summary}");
+//! ```
+
+use super::folder::SweepDir;
+use super::point::{current_status, read_status};
+use super::spec::Point;
+use grokked_core::error::{GrokError, Result};
+use grokked_core::train::{MetricsLog, RunDir};
+use grokked_core::viz::bands::{band_chart, Band};
+use grokked_core::viz::charts::LineSpec;
+use grokked_data::{table, Split, EVAL_SPLITS};
+use polars::prelude::*;
+use std::collections::BTreeMap;
+
+/// The splits that get a chart, when the sweep evaluated them.
+const CHARTED: [Split; 3] = [
+    Split::TestInferredId,
+    Split::TestInferredOod,
+    Split::TrainInferred,
+];
+
+/// Every point with its metrics (when it has any).
+pub fn point_metrics(sweep: &SweepDir) -> Result<Vec<(Point, Option<MetricsLog>)>> {
+    sweep
+        .points()
+        .into_iter()
+        .map(|p| {
+            let run = RunDir::new(sweep.point_dir(&p));
+            let log = if run.metrics_file().is_file() {
+                Some(run.metrics()?)
+            } else {
+                None
+            };
+            Ok((p, log))
+        })
+        .collect()
+}
+
+/// The summary table of `sweep` (not written).
+pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
+    let points = point_metrics(sweep)?;
+    let pe = |e: PolarsError| GrokError::Invalid(e.to_string());
+    let n = points.len();
+    let mut columns: Vec<Column> = vec![Column::new(
+        "point".into(),
+        points
+            .iter()
+            .map(|(p, _)| p.name.clone())
+            .collect::<Vec<_>>(),
+    )];
+    let axes: Vec<String> = points
+        .first()
+        .map(|(p, _)| p.keys.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    for (i, axis) in axes.iter().enumerate() {
+        columns.push(Column::new(
+            axis.as_str().into(),
+            points
+                .iter()
+                .map(|(p, _)| p.keys[i].1.clone())
+                .collect::<Vec<_>>(),
+        ));
+    }
+    let (mut status, mut last, mut wall) = (vec![], vec![], vec![]);
+    let (mut saturated, mut grokked) = (vec![], vec![]);
+    for (p, log) in &points {
+        let dir = sweep.point_dir(p);
+        status.push(current_status(&dir)?.name().to_string());
+        let recorded = read_status(&dir)?;
+        wall.push(recorded.as_ref().map(|s| s.wall_s));
+        let summary = log.as_ref().map(MetricsLog::summary);
+        last.push(summary.map(|s| s.last_step));
+        saturated.push(summary.and_then(|s| s.train_saturated_at));
+        grokked.push(summary.and_then(|s| s.id_95_at));
+    }
+    columns.push(Column::new("status".into(), status));
+    columns.push(Column::new("last_step".into(), last));
+    columns.push(Column::new("train_saturated_at".into(), saturated));
+    columns.push(Column::new("id_95_at".into(), grokked));
+    for split in EVAL_SPLITS {
+        if points
+            .iter()
+            .any(|(_, l)| l.as_ref().is_some_and(|l| l.splits.contains(&split)))
+        {
+            let finals: Vec<Option<f64>> = points
+                .iter()
+                .map(|(_, l)| {
+                    l.as_ref()
+                        .and_then(|l| l.series(split).last().map(|(_, a)| *a))
+                })
+                .collect();
+            columns.push(Column::new(
+                format!("final_{}", split.name()).into(),
+                finals,
+            ));
+        }
+    }
+    columns.push(Column::new("wall_s".into(), wall));
+    DataFrame::new(n, columns).map_err(pe)
+}
+
+/// The summary as a plain text table: one line per point with its status, landmarks, final ID
+/// and OOD accuracy and wall time (what `grokked sweep status` prints).
+pub fn status_table(df: &DataFrame) -> Result<String> {
+    let pe = |e: PolarsError| GrokError::Invalid(e.to_string());
+    let text = |name: &str| -> Result<Vec<String>> {
+        let Ok(col) = df.column(name) else {
+            return Ok(vec![String::new(); df.height()]);
+        };
+        let col = col.cast(&DataType::String).map_err(pe)?;
+        Ok(col
+            .str()
+            .map_err(pe)?
+            .iter()
+            .map(|v| v.unwrap_or("-").to_string())
+            .collect())
+    };
+    let percent = |name: &str| -> Result<Vec<String>> {
+        let Ok(col) = df.column(name) else {
+            return Ok(vec!["-".into(); df.height()]);
+        };
+        Ok(col
+            .f64()
+            .map_err(pe)?
+            .iter()
+            .map(|v| v.map_or("-".into(), |a| format!("{:.1}%", 100.0 * a)))
+            .collect())
+    };
+    let columns = [
+        ("point", text("point")?),
+        ("status", text("status")?),
+        ("last step", text("last_step")?),
+        ("train 99%", text("train_saturated_at")?),
+        ("ID 95%", text("id_95_at")?),
+        ("final ID", percent("final_test_inferred_id")?),
+        ("final OOD", percent("final_test_inferred_ood")?),
+        ("wall s", {
+            let col = df.column("wall_s").map_err(pe)?.f64().map_err(pe)?.clone();
+            col.iter()
+                .map(|v| v.map_or("-".into(), |w| format!("{w:.0}")))
+                .collect()
+        }),
+    ];
+    let widths: Vec<usize> = columns
+        .iter()
+        .map(|(h, v)| {
+            v.iter()
+                .map(String::len)
+                .chain([h.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(columns.iter().map(|(h, _)| *h).collect())];
+    for i in 0..df.height() {
+        out.push(line(columns.iter().map(|(_, v)| v[i].as_str()).collect()));
+    }
+    Ok(out.join("\n"))
+}
+
+/// A point's setting: its axis values without the seed.
+fn setting(point: &Point) -> String {
+    point
+        .keys
+        .iter()
+        .filter(|(k, _)| k != "seed")
+        .map(|(k, v)| format!("{}={v}", k.rsplit('.').next().unwrap_or(k)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The bands of `split`: one per setting, over its seeds.
+pub fn bands(points: &[(Point, Option<MetricsLog>)], split: Split) -> Vec<Band> {
+    let mut by_setting: BTreeMap<String, Vec<Vec<(f64, f64)>>> = BTreeMap::new();
+    for (p, log) in points {
+        if let Some(log) = log {
+            let curve: Vec<(f64, f64)> = log
+                .series(split)
+                .into_iter()
+                .map(|(s, a)| (s as f64, a))
+                .collect();
+            if !curve.is_empty() {
+                by_setting.entry(setting(p)).or_default().push(curve);
+            }
+        }
+    }
+    by_setting
+        .iter()
+        .map(|(name, runs)| {
+            let label = if name.is_empty() {
+                "all"
+            } else {
+                name.as_str()
+            };
+            Band::from_runs(&format!("{label} ({} seeds)", runs.len()), runs)
+        })
+        .collect()
+}
+
+/// Writes `summary.parquet` and the charts; returns the summary.
+pub fn collect(sweep: &SweepDir) -> Result<DataFrame> {
+    let mut df = summary(sweep)?;
+    table::write_parquet(&mut df, &sweep.summary_file())?;
+    let points = point_metrics(sweep)?;
+    for split in CHARTED {
+        let bands = bands(&points, split);
+        if bands.is_empty() {
+            continue;
+        }
+        let spec = LineSpec {
+            title: format!(
+                "{}: {} accuracy (mean over seeds, band: min to max)",
+                sweep.spec().name,
+                split.name()
+            ),
+            x_desc: "optimization step".into(),
+            y_desc: "exact-match accuracy".into(),
+            log_x: false,
+            y_range: (0.0, 1.02),
+        };
+        band_chart(&spec, &bands, &sweep.plots_dir().join(split.name()))?;
+    }
+    Ok(df)
+}

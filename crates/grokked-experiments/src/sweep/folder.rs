@@ -1,0 +1,169 @@
+//! [`SweepDir`]: the layout of a sweep folder, which holds everything needed to rerun, resume or
+//! collect it.
+//!
+//! ```text
+//! SWEEP/sweep.toml        the spec, with `base = "base.toml"`
+//! SWEEP/base.toml         the base run config, copied when the sweep started (and
+//!                         base-VARIANT.toml for variants with their own)
+//! SWEEP/points/NAME/      one run folder per point (eval, analyze, --resume work on it)
+//! SWEEP/points/NAME.log   what the point's process printed (local runs)
+//! SWEEP/summary.parquet   one row per point (`grokked sweep collect`)
+//! SWEEP/plots/            accuracy against step per setting, seeds as a band
+//! SWEEP/slurm/            the job-array batch script and the tasks' output (Slurm runs)
+//! ```
+//!
+//! ```
+//! use grokked_experiments::sweep::folder::SweepDir;
+//! let tmp = tempfile::tempdir().unwrap();
+//! std::fs::write(tmp.path().join("base.toml"), "name = \"b\"\n[data]\ntask = \"composition\"\n").unwrap();
+//! std::fs::write(tmp.path().join("s.toml"), "name = \"s\"\nbase = \"base.toml\"\nseeds = [0, 1]\n").unwrap();
+//! let sweep = SweepDir::create(&tmp.path().join("s.toml"), &tmp.path().join("out")).unwrap();
+//! assert_eq!(sweep.points().len(), 2);
+//! assert_eq!(sweep.config(&sweep.points()[1]).unwrap().train.seed, 1);
+//! assert_eq!(SweepDir::open(&tmp.path().join("out")).unwrap().spec(), sweep.spec());
+//! ```
+
+use super::spec::{Point, SweepSpec};
+use grokked_core::error::{GrokError, Result};
+use grokked_core::fsutil::{read_to_string, write_atomic};
+use grokked_core::train::RunConfig;
+use std::path::{Path, PathBuf};
+
+/// A sweep folder and its spec.
+#[derive(Debug, Clone)]
+pub struct SweepDir {
+    root: PathBuf,
+    spec: SweepSpec,
+}
+
+const SPEC_FILE: &str = "sweep.toml";
+const BASE_FILE: &str = "base.toml";
+
+impl SweepDir {
+    /// Starts (or reopens) the sweep of the spec file `spec_path` in `root`: copies the spec and
+    /// its base configs there. A folder that holds another sweep is an error.
+    pub fn create(spec_path: &Path, root: &Path) -> Result<Self> {
+        Self::create_with(spec_path, root, &[])
+    }
+
+    /// [`SweepDir::create`] with `extra` overrides appended to the spec's `set` (for what
+    /// differs between machines, such as a plugin's path).
+    pub fn create_with(spec_path: &Path, root: &Path, extra: &[String]) -> Result<Self> {
+        let mut spec = SweepSpec::from_file(spec_path)?;
+        spec.set.extend(extra.iter().cloned());
+        let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
+        // Every base config is copied into the folder: (file name there, text).
+        let read_base = |path: &Path| -> Result<String> {
+            let path = spec_dir.join(path);
+            let text = read_to_string(&path)?;
+            RunConfig::from_toml_str(&text).map_err(|e| GrokError::format(&path, e.to_string()))?;
+            Ok(text)
+        };
+        let mut bases = vec![(PathBuf::from(BASE_FILE), read_base(&spec.base)?)];
+        spec.base = PathBuf::from(BASE_FILE);
+        for v in &mut spec.variants {
+            if let Some(base) = v.base.take() {
+                let copy = PathBuf::from(format!("base-{}.toml", v.name));
+                bases.push((copy.clone(), read_base(&base)?));
+                v.base = Some(copy);
+            }
+        }
+        let sweep = SweepDir {
+            root: root.to_path_buf(),
+            spec,
+        };
+        if sweep.root.join(SPEC_FILE).is_file() {
+            let existing = Self::open(root)?;
+            let same_base = bases
+                .iter()
+                .all(|(file, text)| read_to_string(&root.join(file)).is_ok_and(|t| &t == text));
+            if existing.spec != sweep.spec || !same_base {
+                return Err(GrokError::Invalid(format!(
+                    "{} holds another sweep (its sweep.toml or base.toml differs from {}): \
+                     choose another --out",
+                    root.display(),
+                    spec_path.display()
+                )));
+            }
+            return Ok(existing);
+        }
+        std::fs::create_dir_all(root).map_err(|e| GrokError::io(root, e))?;
+        for (file, text) in &bases {
+            write_atomic(&root.join(file), text.as_bytes())?;
+        }
+        let text =
+            toml::to_string_pretty(&sweep.spec).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        write_atomic(&root.join(SPEC_FILE), text.as_bytes())?;
+        Ok(sweep)
+    }
+
+    /// Opens a sweep folder written by [`SweepDir::create`].
+    pub fn open(root: &Path) -> Result<Self> {
+        let spec = SweepSpec::from_file(&root.join(SPEC_FILE))?;
+        Ok(SweepDir {
+            root: root.to_path_buf(),
+            spec,
+        })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The spec (its base is `base.toml` in the folder).
+    pub fn spec(&self) -> &SweepSpec {
+        &self.spec
+    }
+
+    /// The copied spec file.
+    pub fn spec_file(&self) -> PathBuf {
+        self.root.join(SPEC_FILE)
+    }
+
+    /// Every point.
+    pub fn points(&self) -> Vec<Point> {
+        self.spec.points()
+    }
+
+    /// The point at `index`.
+    pub fn point(&self, index: usize) -> Result<Point> {
+        let points = self.points();
+        let n = points.len();
+        points.into_iter().nth(index).ok_or_else(|| {
+            GrokError::Invalid(format!(
+                "the sweep has {n} points (0..{n}); no point {index}"
+            ))
+        })
+    }
+
+    /// A point's run folder.
+    pub fn point_dir(&self, point: &Point) -> PathBuf {
+        self.root.join("points").join(&point.name)
+    }
+
+    /// What a point's process printed (local runs).
+    pub fn point_log(&self, point: &Point) -> PathBuf {
+        self.root.join("points").join(format!("{}.log", point.name))
+    }
+
+    /// A point's run config.
+    pub fn config(&self, point: &Point) -> Result<RunConfig> {
+        self.spec.config(point, &self.root)
+    }
+
+    /// `summary.parquet`.
+    pub fn summary_file(&self) -> PathBuf {
+        self.root.join("summary.parquet")
+    }
+
+    /// `plots/`.
+    pub fn plots_dir(&self) -> PathBuf {
+        self.root.join("plots")
+    }
+
+    /// `slurm/`.
+    pub fn slurm_dir(&self) -> PathBuf {
+        self.root.join("slurm")
+    }
+}
