@@ -44,6 +44,39 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
     for a in &acc[..4] {
         assert!((0.0..=1.0).contains(a));
     }
+    let sources: Vec<String> = df
+        .column("source")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|m| m.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "trained here",
+            "trained here",
+            "oracle on this run's facts",
+            "oracle on this run's facts",
+            "chance",
+            "paper (reported)",
+            "paper (reported)",
+            "paper (reported)"
+        ]
+    );
+    // The chart tells the paper's grokked transformer from ours, and says what its axis measures.
+    let svg = std::fs::read_to_string(dir.path().join("compare_memory.svg")).unwrap();
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    let count = |label: &str| texts.iter().filter(|t| **t == label).count();
+    assert_eq!(count("grokked transformer"), 1, "{svg}");
+    assert_eq!(count("paper grokked transformer"), 1);
+    assert_eq!(
+        count("paper (reported)"),
+        1,
+        "the legend names the paper's series"
+    );
+    assert!(svg.contains("exact-match accuracy") && !svg.contains("attribution"));
     for f in [
         "compare_memory.parquet",
         "compare_memory.png",

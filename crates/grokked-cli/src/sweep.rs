@@ -4,6 +4,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use grokked_core::train::progress::ProgressBarObserver;
 use grokked_experiments::sweep::collect::{collect, status_table, summary};
+use grokked_experiments::sweep::export::{export, record_run};
 use grokked_experiments::sweep::local::{run_local, LocalOptions};
 use grokked_experiments::sweep::point::{run_point, Status};
 use grokked_experiments::sweep::slurm::{submit_slurm, SlurmOptions};
@@ -27,6 +28,14 @@ pub enum SweepCommand {
     Status {
         /// A sweep folder.
         dir: PathBuf,
+    },
+    /// Collect a sweep and copy its results (spec, summary, charts, each point's metrics; no
+    /// checkpoints) with their provenance into DEST, e.g. datasets/results/NAME.
+    Export {
+        /// A sweep folder.
+        dir: PathBuf,
+        /// Where the results go.
+        dest: PathBuf,
     },
 }
 
@@ -106,6 +115,11 @@ pub fn run(cmd: SweepCommand) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        SweepCommand::Export { dir, dest } => {
+            export(&SweepDir::open(&dir)?, &dest)?;
+            println!("exported {} to {}", dir.display(), dest.display());
+            Ok(())
+        }
         SweepCommand::Status { dir } => {
             let df = summary(&SweepDir::open(&dir)?)?;
             println!("{}", status_table(&df)?);
@@ -116,6 +130,11 @@ pub fn run(cmd: SweepCommand) -> anyhow::Result<()> {
 
 fn run_sweep(a: RunArgs) -> anyhow::Result<()> {
     let sweep = SweepDir::create_with(&a.spec, &a.out, &a.sets)?;
+    // The command as a user would type it (not this binary's path on this machine).
+    let command: Vec<String> = std::iter::once("grokked".to_string())
+        .chain(std::env::args().skip(1))
+        .collect();
+    record_run(&sweep, &command)?;
     let exe = std::env::current_exe().context("locating the grokked binary")?;
     let n = sweep.points().len();
     match a.backend {

@@ -139,6 +139,46 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         status.contains("failed") && status.contains("phi-1.0_seed-1"),
         "{status}"
     );
+    // The export: results and provenance, no checkpoints, readable like the sweep itself.
+    let shipped = tmp.path().join("results/tiny");
+    success_stdout(grokked().args(["sweep", "export"]).arg(&out).arg(&shipped));
+    let readme = std::fs::read_to_string(shipped.join("README.md")).unwrap();
+    assert_eq!(
+        readme.matches("- `grokked sweep run ").count(),
+        2,
+        "{readme}"
+    );
+    assert!(
+        readme.contains("4 points (2 seeds)") && readme.contains("\"data.phi\""),
+        "{readme}"
+    );
+    let exported = read_parquet(&shipped.join("summary.parquet")).unwrap();
+    assert_eq!(column(&exported, "status"), column(&df, "status"));
+    for point in ["phi-1.0_seed-0", "phi-5.0_seed-1"] {
+        assert!(shipped
+            .join(format!("points/{point}/sweep_status.json"))
+            .is_file());
+    }
+    assert!(shipped
+        .join("points/phi-1.0_seed-0/metrics.parquet")
+        .is_file());
+    assert!(!shipped.join("points/phi-1.0_seed-0/checkpoints").exists());
+    let reopened = grokked_experiments::sweep::SweepDir::open(&shipped).unwrap();
+    assert_eq!(reopened.points().len(), 4);
+    // A sweep with an unfinished point is not exported.
+    std::fs::remove_file(out.join("points/phi-1.0_seed-1/sweep_status.json")).unwrap();
+    let refused = grokked()
+        .args(["sweep", "export"])
+        .arg(&out)
+        .arg(tmp.path().join("results/partial"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert!(
+        !refused.status.success() && err.contains("phi-1.0_seed-1 (interrupted)"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("results/partial").exists());
     // Every point is an ordinary run folder.
     success_stdout(
         grokked()

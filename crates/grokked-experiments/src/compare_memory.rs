@@ -15,7 +15,7 @@
 use grokked_core::error::{GrokError, Result};
 use grokked_core::train::trainer::TrainObserver;
 use grokked_core::train::{RunConfig, RunDir, Trainer};
-use grokked_core::viz::heatmap::bars;
+use grokked_core::viz::heatmap::{bars, Bars};
 use grokked_data::{table, Split, TaskData};
 use grokked_retrieval::context::{in_context_task, oracle_accuracy};
 use grokked_retrieval::facts::{training_facts, Fact};
@@ -96,7 +96,7 @@ fn dims(data: &TaskData) -> (usize, usize) {
 /// Trains (or loads) the parametric model in `out/parametric` and the retrieval reasoner in
 /// `out/retrieval`, scores both and the oracle on `test_hard`, and writes
 /// `out/compare_memory.parquet` and `out/compare_memory.png|svg`. Returns the table
-/// (`method, accuracy, wall_s`).
+/// (`method, source, accuracy, wall_s`; `source` is one of [`SOURCES`]).
 pub fn compare_memory(
     cfg: &RunConfig,
     out: &Path,
@@ -167,12 +167,29 @@ pub fn compare_memory(
     for (name, acc) in REFERENCES {
         rows.push((name.into(), acc, f64::NAN));
     }
+    // Where each row comes from: this run's models, the oracle over this run's facts, or a
+    // reference figure (chance and the paper's numbers, not measured here).
+    let source = |name: &str| {
+        if name.starts_with("paper: ") {
+            SOURCES[2]
+        } else if name.starts_with("chance") {
+            SOURCES[3]
+        } else if name.starts_with("symbolic oracle") {
+            SOURCES[1]
+        } else {
+            SOURCES[0]
+        }
+    };
     let mut df = DataFrame::new(
         rows.len(),
         vec![
             Column::new(
                 "method".into(),
                 rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "source".into(),
+                rows.iter().map(|r| source(&r.0)).collect::<Vec<_>>(),
             ),
             Column::new(
                 "accuracy".into(),
@@ -186,22 +203,40 @@ pub fn compare_memory(
     )
     .map_err(|e| GrokError::Invalid(e.to_string()))?;
     table::write_parquet(&mut df, &out.join("compare_memory.parquet"))?;
-    let labels: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            r.0.split(" (")
-                .next()
-                .unwrap_or(&r.0)
-                .replace("paper: ", "")
-        })
-        .collect();
-    bars(
-        "Accuracy on the complex-reasoning test queries",
-        &labels,
-        &rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        &out.join("compare_memory"),
-    )?;
+    let chart = Bars {
+        title: "Accuracy on the complex-reasoning test queries (test_hard)".into(),
+        y_desc: "exact-match accuracy".into(),
+        labels: rows.iter().map(|r| short_label(&r.0)).collect(),
+        values: rows.iter().map(|r| r.1).collect(),
+        series: SOURCES.iter().map(|s| s.to_string()).collect(),
+        series_of: rows
+            .iter()
+            .map(|r| SOURCES.iter().position(|s| *s == source(&r.0)).unwrap_or(0))
+            .collect(),
+    };
+    bars(&chart, &out.join("compare_memory"))?;
     Ok(df)
+}
+
+/// The `source` column's values, in the chart's legend order.
+pub const SOURCES: [&str; 4] = [
+    "trained here",
+    "oracle on this run's facts",
+    "paper (reported)",
+    "chance",
+];
+
+/// A bar label: the method without its parenthesised detail, keeping what tells rows apart.
+fn short_label(method: &str) -> String {
+    let detail = method
+        .split_once(" (")
+        .map(|(_, d)| d.trim_end_matches(')'));
+    let head = method.split(" (").next().unwrap_or(method);
+    match (head, detail) {
+        ("symbolic oracle", Some(d)) => format!("oracle ({})", d.replace(" training facts", "")),
+        (h, _) if h.starts_with("paper: ") => h.replacen("paper: ", "paper ", 1),
+        (h, _) => h.to_string(),
+    }
 }
 
 /// The oracle's accuracy when it sees only each query's retrieved facts.

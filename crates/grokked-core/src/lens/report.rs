@@ -18,7 +18,7 @@ use crate::lens::logit_lens::{composition_lens, CompositionProbe};
 use crate::model::{Gpt, LoadPolicy};
 use crate::train::run_dir::{LoadedRun, RunDir};
 use crate::viz::charts::{line_chart, LineSpec, Series};
-use crate::viz::heatmap::{bars, heatmap, Heatmap};
+use crate::viz::heatmap::{bars, heatmap, Bars, Heatmap};
 use grokked_data::{table, Split, TaskKind};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
@@ -271,12 +271,13 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
             .iter()
             .map(|&t| tok.vocab()[t as usize].clone())
             .collect();
-        bars(
+        let chart = Bars::signed(
             &format!("Integrated gradients of the answer, step {step}"),
+            "attribution to the answer's logit",
             &labels,
             &res.per_token,
-            &dir.join("integrated_gradients"),
-        )?;
+        );
+        bars(&chart, &dir.join("integrated_gradients"))?;
         report.ig = Some(res);
     }
     Ok(report)

@@ -1,7 +1,7 @@
 //! Heatmaps (logit lens, causal tracing, attention) and bar charts (attributions), as PNG and SVG.
 //!
 //! ```
-//! use grokked_core::viz::heatmap::{bars, heatmap, Heatmap};
+//! use grokked_core::viz::heatmap::{bars, heatmap, Bars, Heatmap};
 //! let dir = tempfile::tempdir().unwrap();
 //! let h = Heatmap {
 //!     title: "demo".into(),
@@ -11,7 +11,8 @@
 //!     range: (0.0, 1.0),
 //! };
 //! heatmap(&h, &dir.path().join("h")).unwrap();
-//! bars("attributions", &["<e_1>".into(), "<r_2>".into()], &[0.7, -0.2], &dir.path().join("b")).unwrap();
+//! let b = Bars::signed("attributions", "attribution", &["<e_1>".into(), "<r_2>".into()], &[0.7, -0.2]);
+//! bars(&b, &dir.path().join("b")).unwrap();
 //! assert!(dir.path().join("h.svg").is_file() && dir.path().join("b.png").is_file());
 //! ```
 
@@ -102,43 +103,102 @@ fn draw_heatmap<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, h: &Heatmap) -
     root.present().map_err(e)
 }
 
-fn draw_bars<DB: DrawingBackend>(
-    root: DrawingArea<DB, Shift>,
-    title: &str,
-    labels: &[String],
-    values: &[f64],
-) -> DrawResult {
+fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> DrawResult {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| err.to_string();
     root.fill(&WHITE).map_err(e)?;
-    let lo = values.iter().copied().fold(0.0f64, f64::min);
-    let hi = values.iter().copied().fold(0.0f64, f64::max);
+    let lo = b.values.iter().copied().fold(0.0f64, f64::min);
+    let hi = b.values.iter().copied().fold(0.0f64, f64::max);
     let pad = ((hi - lo) * 0.1).max(1e-6);
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
+        .caption(&b.title, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(0..labels.len(), (lo - pad)..(hi + pad))
+        .build_cartesian_2d(0..b.labels.len(), (lo - pad)..(hi + pad))
         .map_err(e)?;
-    let names = labels.to_vec();
+    let names = b.labels.clone();
     chart
         .configure_mesh()
-        .x_labels(labels.len())
+        .x_labels(b.labels.len())
         .x_label_formatter(&|i| names.get(*i).cloned().unwrap_or_default())
-        .y_desc("attribution")
+        .y_desc(b.y_desc.as_str())
         .draw()
         .map_err(e)?;
+    if b.series.is_empty() {
+        chart
+            .draw_series(b.values.iter().enumerate().map(|(i, v)| {
+                let color = if *v >= 0.0 {
+                    SERIES_COLORS[0]
+                } else {
+                    SERIES_COLORS[1]
+                };
+                Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())
+            }))
+            .map_err(e)?;
+        return root.present().map_err(e);
+    }
+    for (s, name) in b.series.iter().enumerate() {
+        let color = SERIES_COLORS[s % SERIES_COLORS.len()];
+        chart
+            .draw_series(
+                b.values
+                    .iter()
+                    .zip(&b.series_of)
+                    .enumerate()
+                    .filter(|(_, (_, of))| **of == s)
+                    .map(|(i, (v, _))| Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())),
+            )
+            .map_err(e)?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
+    }
     chart
-        .draw_series(values.iter().enumerate().map(|(i, v)| {
-            let color = if *v >= 0.0 {
-                RGBColor(31, 119, 180)
-            } else {
-                RGBColor(214, 39, 40)
-            };
-            Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())
-        }))
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
         .map_err(e)?;
     root.present().map_err(e)
+}
+
+/// Bar colours: one per series (or positive / negative for signed bars).
+const SERIES_COLORS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(127, 127, 127),
+    RGBColor(44, 160, 44),
+];
+
+/// A bar chart: one bar per label, either coloured by sign or grouped into named series (shown in
+/// a legend).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    /// Caption.
+    pub title: String,
+    /// What the y axis measures.
+    pub y_desc: String,
+    /// One label per bar (x axis).
+    pub labels: Vec<String>,
+    /// One value per bar.
+    pub values: Vec<f64>,
+    /// Series names; empty: bars are coloured by sign.
+    pub series: Vec<String>,
+    /// Per bar, the index of its series in `series`.
+    pub series_of: Vec<usize>,
+}
+
+impl Bars {
+    /// Bars coloured by sign (attributions).
+    pub fn signed(title: &str, y_desc: &str, labels: &[String], values: &[f64]) -> Bars {
+        Bars {
+            title: title.into(),
+            y_desc: y_desc.into(),
+            labels: labels.to_vec(),
+            values: values.to_vec(),
+            series: Vec::new(),
+            series_of: Vec::new(),
+        }
+    }
 }
 
 /// Draws a chart onto a PNG and an SVG of `size` at `STEM.png` / `STEM.svg` (one closure per
@@ -171,14 +231,22 @@ pub fn heatmap(h: &Heatmap, stem: &Path) -> Result<()> {
 }
 
 /// Writes a bar chart as `STEM.png` and `STEM.svg`.
-pub fn bars(title: &str, labels: &[String], values: &[f64], stem: &Path) -> Result<()> {
-    let size = (200 + 90 * labels.len().max(3) as u32, 420);
-    render(
-        stem,
-        size,
-        |a| draw_bars(a, title, labels, values),
-        |a| draw_bars(a, title, labels, values),
-    )
+pub fn bars(b: &Bars, stem: &Path) -> Result<()> {
+    if b.labels.len() != b.values.len()
+        || (!b.series.is_empty() && b.series_of.len() != b.values.len())
+        || b.series_of.iter().any(|&s| s >= b.series.len())
+    {
+        return Err(GrokError::Invalid(format!(
+            "bar chart {:?}: {} labels, {} values, {} series indices for {} series",
+            b.title,
+            b.labels.len(),
+            b.values.len(),
+            b.series_of.len(),
+            b.series.len()
+        )));
+    }
+    let size = (200 + 90 * b.labels.len().max(3) as u32, 420);
+    render(stem, size, |a| draw_bars(a, b), |a| draw_bars(a, b))
 }
 
 /// Draws a chart into an SVG string (for inline display in notebooks).

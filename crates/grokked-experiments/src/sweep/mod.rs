@@ -10,6 +10,7 @@
 //! ```
 
 pub mod collect;
+pub mod export;
 pub mod folder;
 pub mod local;
 pub mod point;
