@@ -9,7 +9,7 @@
 //! tch::manual_seed(0);
 //! let g = Tensor::randn([16, 8], (Kind::Float, Device::Cpu));
 //! let o = newton_schulz(&g, 5);
-//! let s = o.linalg_svdvals(None::<&str>);
+//! let (_, s, _) = o.svd(true, false);
 //! let (lo, hi) = (s.min().double_value(&[]), s.max().double_value(&[]));
 //! assert!(lo > 0.6 && hi < 1.25, "{lo} {hi}");
 //! ```

@@ -3,8 +3,9 @@
 //! at the end.
 //!
 //! ```
+//! use grokked_data::Split;
 //! use grokked_core::train::{notebook_progress::NotebookProgress, MetricsLog, MetricsRow, TrainObserver};
-//! //! let mut live = NotebookProgress::new(0); // lines only, no curves
+//! let mut live = NotebookProgress::new(0); // lines only, no curves
 //! let mut log = MetricsLog::new(vec![Split::TrainInferred]);
 //! log.push(MetricsRow::new(100, 0.5, 1e-3, vec![0.25]));
 //! live.on_eval(&log);
