@@ -16,6 +16,7 @@
 //! [[variants]]                                  # optional
 //! name = "grokfast"
 //! set = ["train.grokfast={ alpha = 0.95, lambda = 2.0 }"]
+//! seeds = [0]                                   # optional: in place of the spec's seeds
 //! ```
 //!
 //! ```
@@ -31,11 +32,15 @@
 //!     [[variants]]
 //!     name = "orthograd"
 //!     set = ["orthograd=true"]
+//!     seeds = [1]
 //! "#).unwrap();
 //! let points = spec.points();
-//! assert_eq!(points.len(), 2 * 2 * 2);
+//! assert_eq!(points.len(), 2 * 2 + 2 * 1);
 //! assert_eq!(points[0].name, "variant-plain_phi-3.6_seed-0");
-//! assert_eq!(points[7].sets, ["data.phi=7.2", "orthograd=true", "train.seed=1"]);
+//! assert_eq!(points[5].sets, ["data.phi=7.2", "orthograd=true", "train.seed=1"]);
+//! let no_seeds = "name = \"d\"\nbase = \"b.toml\"\n[[variants]]\nname = \"v\"\nseeds = []";
+//! let err = SweepSpec::from_toml_str(no_seeds).unwrap_err().to_string();
+//! assert!(err.contains("variants.v.seeds"), "{err}");
 //! ```
 
 use grokked_core::error::{GrokError, Result};
@@ -57,6 +62,9 @@ pub struct Variant {
     /// Its `key=value` overrides.
     #[serde(default)]
     pub set: Vec<String>,
+    /// Seeds in place of the spec's (e.g. one seed to screen a costly variant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<Vec<u64>>,
 }
 
 /// A sweep: the base config, the axes and the seeds.
@@ -137,6 +145,16 @@ impl SweepSpec {
                 "a sweep needs at least one seed",
             ));
         }
+        if let Some(v) = spec
+            .variants
+            .iter()
+            .find(|v| v.seeds.as_ref().is_some_and(Vec::is_empty))
+        {
+            return Err(GrokError::config(
+                format!("variants.{}.seeds", v.name),
+                "a variant needs at least one seed",
+            ));
+        }
         if let Some((key, _)) = spec.grid.iter().find(|(_, v)| v.is_empty()) {
             return Err(GrokError::config(format!("grid.{key}"), "no values"));
         }
@@ -176,8 +194,11 @@ impl SweepSpec {
         }
         let mut points = Vec::new();
         for variant in &variants {
+            let seeds = variant
+                .and_then(|v| v.seeds.as_ref())
+                .unwrap_or(&self.seeds);
             for combo in &combos {
-                for &seed in &self.seeds {
+                for &seed in seeds {
                     let mut keys = Vec::new();
                     let mut sets = Vec::new();
                     if let Some(v) = variant {
