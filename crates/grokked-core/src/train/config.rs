@@ -363,7 +363,8 @@ impl RunConfig {
 
     /// Applies one `key=value` override. `key` is `section.field`, a bare field name that
     /// exactly one section has, or a whole section (`data={ path = "..." }`); `value` is TOML (a
-    /// bare word counts as a string).
+    /// bare word counts as a string). `none` unsets an optional setting (e.g.
+    /// `stop_at_id_accuracy=none` trains to `max_steps`).
     pub fn set(&mut self, assignment: &str) -> Result<()> {
         let (key, raw) = assignment
             .split_once('=')
@@ -430,7 +431,17 @@ impl RunConfig {
         if !(table.contains_key(last) || optional || value.is_table() || parents.len() > 1) {
             return Err(GrokError::config(key, "no such setting"));
         }
-        table.insert(last.clone(), value);
+        if raw == "none" {
+            if !optional {
+                return Err(GrokError::config(
+                    path.join("."),
+                    "only an optional setting can be none",
+                ));
+            }
+            table.remove(last);
+        } else {
+            table.insert(last.clone(), value);
+        }
         let text = toml::to_string(&doc).map_err(|e| GrokError::Invalid(e.to_string()))?;
         *self = Self::from_toml_str(&text)?;
         Ok(())
@@ -493,6 +504,17 @@ mod tests {
         let mut cfg = RunConfig::from_toml_str(BASE).unwrap();
         cfg.set("stop_at_id_accuracy=0.9").unwrap();
         assert_eq!(cfg.train.stop_at_id_accuracy, Some(0.9));
+        cfg.set("stop_at_id_accuracy=none").unwrap();
+        assert_eq!(cfg.train.stop_at_id_accuracy, None);
+        cfg.set("train.grokfast={ alpha = 0.9, lambda = 1.0 }")
+            .unwrap();
+        cfg.set("train.grokfast=none").unwrap();
+        assert!(cfg.train.grokfast.is_none());
+        let err = cfg.set("lr=none").unwrap_err().to_string();
+        assert!(
+            err.contains("train.lr") && err.contains("optional"),
+            "{err}"
+        );
         cfg.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }")
             .unwrap();
         assert_eq!(
