@@ -100,6 +100,7 @@ fn draw_bands<DB: DrawingBackend>(
                 .configure_mesh()
                 .x_desc(spec.x_desc.as_str())
                 .y_desc(spec.y_desc.as_str())
+                .x_label_formatter(&|x| format!("{x:.0}"))
                 .draw()
                 .map_err(e)?;
             for (i, band) in bands.iter().enumerate() {
