@@ -1,0 +1,108 @@
+//! The shipped configs, sweep specs and sweep results: every config parses, every point of every
+//! spec builds its run config (so each `--set` in a spec is valid), composition-fast differs from
+//! composition-small only in its training method, and every shipped result holds exactly the
+//! finished points of the spec of the same name.
+
+use grokked::prelude::*;
+use grokked::sweep::point::{current_status, Status};
+use grokked::sweep::{SweepDir, SweepSpec};
+use grokked::train::RunDir;
+use std::path::{Path, PathBuf};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn toml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_config_parses() {
+    let configs = toml_files("datasets/configs");
+    assert!(configs.len() >= 8, "{configs:?}");
+    for path in configs {
+        RunConfig::from_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
+
+#[test]
+fn composition_fast_is_composition_small_with_a_grokking_method() {
+    let dir = root().join("datasets/configs");
+    let small = RunConfig::from_file(&dir.join("composition-small.toml")).unwrap();
+    let fast = RunConfig::from_file(&dir.join("composition-fast.toml")).unwrap();
+    assert_eq!(fast.data, small.data, "same data and splits");
+    assert_eq!(fast.model, small.model, "same model");
+    assert!(fast.train.muon.is_some() && small.train.muon.is_none());
+    let mut same = fast.train.clone();
+    same.muon = None;
+    same.eval = small.train.eval;
+    same.checkpoint = small.train.checkpoint;
+    assert_eq!(
+        same, small.train,
+        "only the method and the eval/checkpoint schedule differ"
+    );
+}
+
+#[test]
+fn every_point_of_every_shipped_sweep_builds_its_config() {
+    let specs = toml_files("datasets/sweeps");
+    assert!(specs.len() >= 5, "{specs:?}");
+    for path in specs {
+        let spec = SweepSpec::from_file(&path).unwrap();
+        let dir = path.parent().unwrap();
+        for point in spec.points() {
+            spec.config(&point, dir)
+                .unwrap_or_else(|e| panic!("{}: {}: {e}", path.display(), point.name));
+        }
+    }
+}
+
+#[test]
+fn shipped_results_hold_the_finished_points_of_their_spec() {
+    let results = root().join("datasets/results");
+    let mut shipped = 0;
+    for entry in std::fs::read_dir(&results).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("sweep.toml").is_file() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let sweep = SweepDir::open(&dir).unwrap();
+        let spec_file = root().join("datasets/sweeps").join(format!("{name}.toml"));
+        let spec = SweepSpec::from_file(&spec_file).unwrap();
+        let names = |points: Vec<grokked::sweep::Point>| -> Vec<String> {
+            points.into_iter().map(|p| p.name).collect()
+        };
+        assert_eq!(
+            names(sweep.points()),
+            names(spec.points()),
+            "{name}: the spec's points"
+        );
+        for point in sweep.points() {
+            let run = sweep.point_dir(&point);
+            assert_eq!(
+                current_status(&run).unwrap(),
+                Status::Done,
+                "{}",
+                run.display()
+            );
+            let log = RunDir::new(&run).metrics().unwrap();
+            assert!(!log.rows.is_empty(), "{}: metrics", run.display());
+        }
+        assert!(sweep.summary_file().is_file(), "{name}: summary.parquet");
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        assert!(
+            readme.contains("grokked sweep run"),
+            "{name}: README records the command"
+        );
+        shipped += 1;
+    }
+    assert!(shipped >= 5, "the five shipped sweeps");
+}
