@@ -117,7 +117,11 @@ fn muon_first_step_is_the_orthogonalised_gradient_at_adamw_scale() {
             p0 * (1.0 - lr * decay) - g / (g.abs() + 1e-8) * lr
         };
         let diff = (&after[name] - expect).abs().max().double_value(&[]);
-        assert!(diff < 1e-5, "{name} (muon: {is_muon}): {diff}");
+        // Newton-Schulz of (1 - mu) g and of g agree up to float32 rounding, which five quintic
+        // steps amplify to about 1e-5; the update itself is a few 1e-3 per element, so a wrong
+        // scale or a missing orthogonalisation is still far outside the tolerance.
+        let tolerance = if is_muon { 1e-4 } else { 1e-5 };
+        assert!(diff < tolerance, "{name} (muon: {is_muon}): {diff}");
     }
     assert_eq!(matrices, 4, "c_attn, attn.c_proj, c_fc and mlp.c_proj");
     // The scale makes the update's RMS 0.2 for an orthogonal update of either shape.
