@@ -30,7 +30,7 @@ fn source(cell: &serde_json::Value) -> String {
 #[test]
 fn notebooks_are_stripped_and_depend_only_on_the_facade() {
     let all = notebooks();
-    assert!(all.len() >= 11, "{} notebooks", all.len());
+    assert!(all.len() >= 12, "{} notebooks", all.len());
     for (name, nb) in &all {
         assert_eq!(
             nb["metadata"]["kernelspec"]["name"], "rust",
@@ -75,6 +75,7 @@ fn notebooks_follow_the_tutorial_in_order() {
         "interpretability",
         "future-directions",
         "summary",
+        "what-controls-grokking",
     ];
     let expected: Vec<String> = parts
         .iter()
@@ -82,4 +83,38 @@ fn notebooks_follow_the_tutorial_in_order() {
         .map(|(i, p)| format!("{:02}-{p}.ipynb", i + 1))
         .collect();
     assert_eq!(names, expected);
+}
+
+#[test]
+fn notebooks_link_the_paper_and_end_with_exercises() {
+    for (name, nb) in notebooks() {
+        let text: String = nb["cells"].as_array().unwrap().iter().map(source).collect();
+        assert!(
+            text.contains("arxiv.org/abs/2405.15071")
+                && text.contains("github.com/OSU-NLP-Group/GrokkedTransformer"),
+            "{name}: links to the paper and its code"
+        );
+        if !name.contains("summary") {
+            assert!(text.contains("**Exercises.**"), "{name}: exercises");
+        }
+    }
+}
+
+#[test]
+fn the_shipped_results_the_notebooks_read_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut read = 0;
+    for (name, nb) in notebooks() {
+        for cell in nb["cells"].as_array().unwrap() {
+            let src = source(cell);
+            for (i, _) in src.match_indices("../datasets/results/") {
+                let rest = &src[i + 3..];
+                let end = rest.find(['"', ')']).unwrap();
+                let path = root.join(&rest[..end]);
+                assert!(path.exists(), "{name}: {} is not shipped", path.display());
+                read += 1;
+            }
+        }
+    }
+    assert!(read >= 5, "the notebooks read the shipped sweep results");
 }
