@@ -1,6 +1,7 @@
 //! `compare_memory` end to end on a tiny complex task.
 
 use grokked::compare_memory::{compare_memory, CompareOptions};
+use grokked::polars::prelude::DataFrame;
 use grokked::prelude::*;
 use grokked::train::trainer::Silent;
 
@@ -18,14 +19,7 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
         reasoner_steps: Some(5),
     };
     let df = compare_memory(&cfg, dir.path(), &opts, &mut Silent).unwrap();
-    let methods: Vec<String> = df
-        .column("method")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|m| m.unwrap().to_string())
-        .collect();
+    let methods = strings(&df, "method");
     let acc: Vec<f64> = df
         .column("accuracy")
         .unwrap()
@@ -44,14 +38,7 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
     for a in &acc[..4] {
         assert!((0.0..=1.0).contains(a));
     }
-    let sources: Vec<String> = df
-        .column("source")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|m| m.unwrap().to_string())
-        .collect();
+    let sources = strings(&df, "source");
     assert_eq!(
         sources,
         [
@@ -101,4 +88,15 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("complex"), "{err}");
+}
+
+/// The values of a string column.
+fn strings(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|m| m.unwrap().to_string())
+        .collect()
 }
