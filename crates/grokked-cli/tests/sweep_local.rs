@@ -200,5 +200,45 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&other.stderr).contains("holds another sweep"));
+    let err = String::from_utf8_lossy(&other.stderr).into_owned();
+    assert!(
+        err.contains("holds another sweep") && err.contains("drops"),
+        "{err}"
+    );
+
+    // A spec that only adds a seed reopens the folder: the points there stay, the new ones run
+    // (and the unfinished one resumes).
+    let grown = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&spec).unwrap().replace(from, to);
+        std::fs::write(&spec, text).unwrap();
+        grokked()
+            .args(["sweep", "run"])
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let run = grown("[0]", "[0, 1, 2]");
+    let text = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(
+        text.contains("1 done before, 2 done now, 3 failed"),
+        "{text}"
+    );
+    let kept = grokked_experiments::sweep::SweepDir::open(&out).unwrap();
+    assert_eq!(kept.spec().seeds, [0, 1, 2]);
+    assert!(out.join("points/phi-1.0_seed-2/metrics.parquet").is_file());
+    // A spec that changes the points' configs is refused, and the folder keeps its spec.
+    let changed = grown("max_steps=30", "max_steps=40");
+    let err = String::from_utf8_lossy(&changed.stderr).into_owned();
+    assert!(
+        !changed.status.success() && err.contains("would change its config"),
+        "{err}"
+    );
+    assert_eq!(
+        grokked_experiments::sweep::SweepDir::open(&out)
+            .unwrap()
+            .spec(),
+        kept.spec()
+    );
 }

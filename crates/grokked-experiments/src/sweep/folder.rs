@@ -41,7 +41,8 @@ const BASE_FILE: &str = "base.toml";
 
 impl SweepDir {
     /// Starts (or reopens) the sweep of the spec file `spec_path` in `root`: copies the spec and
-    /// its base configs there. A folder that holds another sweep is an error.
+    /// its base configs there. A spec that only adds points (seeds, grid values, variants) to the
+    /// one in `root` replaces it; a folder that holds another sweep is an error.
     pub fn create(spec_path: &Path, root: &Path) -> Result<Self> {
         Self::create_with(spec_path, root, &[])
     }
@@ -73,28 +74,74 @@ impl SweepDir {
             spec,
         };
         if sweep.root.join(SPEC_FILE).is_file() {
-            let existing = Self::open(root)?;
-            let same_base = bases
-                .iter()
-                .all(|(file, text)| read_to_string(&root.join(file)).is_ok_and(|t| &t == text));
-            if existing.spec != sweep.spec || !same_base {
-                return Err(GrokError::Invalid(format!(
-                    "{} holds another sweep (its sweep.toml or base.toml differs from {}): \
-                     choose another --out",
-                    root.display(),
-                    spec_path.display()
-                )));
-            }
-            return Ok(existing);
+            return Self::open(root)?.grow(sweep, &bases, spec_path);
         }
         std::fs::create_dir_all(root).map_err(|e| GrokError::io(root, e))?;
         for (file, text) in &bases {
             write_atomic(&root.join(file), text.as_bytes())?;
         }
-        let text =
-            toml::to_string_pretty(&sweep.spec).map_err(|e| GrokError::Invalid(e.to_string()))?;
-        write_atomic(&root.join(SPEC_FILE), text.as_bytes())?;
+        sweep.write_spec()?;
         Ok(sweep)
+    }
+
+    /// Reopens this sweep under `new`, a spec that may have grown (more seeds, grid values or
+    /// variants): the points already there stay and only the new ones will run. Every base file
+    /// in the folder must be unchanged and every point of the old spec must be in the new one
+    /// with the same config; otherwise the folder holds another sweep and nothing is written.
+    fn grow(self, new: SweepDir, bases: &[(PathBuf, String)], spec_path: &Path) -> Result<Self> {
+        let other = |why: String| {
+            GrokError::Invalid(format!(
+                "{} holds another sweep ({why}) than {}: choose another --out",
+                self.root.display(),
+                spec_path.display()
+            ))
+        };
+        if self.spec.name != new.spec.name {
+            return Err(other(format!("it is named {}", self.spec.name)));
+        }
+        for (file, text) in bases {
+            let path = self.root.join(file);
+            if path.is_file() && &read_to_string(&path)? != text {
+                return Err(other(format!("its {} differs", file.display())));
+            }
+        }
+        if self.spec == new.spec {
+            return Ok(self);
+        }
+        let new_points = new.points();
+        for old in self.points() {
+            let Some(point) = new_points.iter().find(|p| p.name == old.name) else {
+                return Err(other(format!(
+                    "it holds point {}, which the spec drops",
+                    old.name
+                )));
+            };
+            // The new spec's config of the point, from the base text it brings.
+            let file = new.spec.base_path(point, Path::new(""));
+            let (_, text) = bases
+                .iter()
+                .find(|(f, _)| *f == file)
+                .expect("every base is read");
+            let base = RunConfig::from_toml_str(text)
+                .map_err(|e| GrokError::format(&self.root.join(&file), e.to_string()))?;
+            if self.config(&old)? != new.spec.apply(point, base)? {
+                return Err(other(format!("point {} would change its config", old.name)));
+            }
+        }
+        for (file, text) in bases {
+            let path = self.root.join(file);
+            if !path.is_file() {
+                write_atomic(&path, text.as_bytes())?;
+            }
+        }
+        new.write_spec()?;
+        Ok(new)
+    }
+
+    fn write_spec(&self) -> Result<()> {
+        let text =
+            toml::to_string_pretty(&self.spec).map_err(|e| GrokError::Invalid(e.to_string()))?;
+        write_atomic(&self.root.join(SPEC_FILE), text.as_bytes())
     }
 
     /// Opens a sweep folder written by [`SweepDir::create`].

@@ -247,7 +247,15 @@ impl SweepSpec {
     /// The run config of `point`: its base config with the spec's and the point's overrides,
     /// named `SWEEP/POINT`.
     pub fn config(&self, point: &Point, spec_dir: &Path) -> Result<RunConfig> {
-        let mut cfg = RunConfig::from_file(&self.base_path(point, spec_dir))?;
+        self.apply(
+            point,
+            RunConfig::from_file(&self.base_path(point, spec_dir))?,
+        )
+    }
+
+    /// `base` (the point's base config) with the spec's and the point's overrides, named
+    /// `SWEEP/POINT`.
+    pub fn apply(&self, point: &Point, mut cfg: RunConfig) -> Result<RunConfig> {
         for s in self.set.iter().chain(&point.sets) {
             cfg.set(s)
                 .map_err(|e| GrokError::Invalid(format!("point {}: --set {s}: {e}", point.name)))?;
