@@ -207,10 +207,13 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
     );
 
     // A spec that only adds a seed reopens the folder: the points there stay, the new ones run
-    // (and the unfinished one resumes).
-    let grown = |from: &str, to: &str| {
+    // (and the unfinished one resumes); but not while one of its points is training (here: its
+    // lock held by this process).
+    let edit_spec = |from: &str, to: &str| {
         let text = std::fs::read_to_string(&spec).unwrap().replace(from, to);
         std::fs::write(&spec, text).unwrap();
+    };
+    let sweep_run = || {
         grokked()
             .args(["sweep", "run"])
             .arg(&spec)
@@ -219,7 +222,26 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
             .output()
             .unwrap()
     };
-    let run = grown("[0]", "[0, 1, 2]");
+    edit_spec("[0]", "[0, 1, 2]");
+    let held = RunDir::new(out.join("points/phi-1.0_seed-1"))
+        .lock()
+        .unwrap();
+    let busy = sweep_run();
+    let err = String::from_utf8_lossy(&busy.stderr).into_owned();
+    assert!(
+        !busy.status.success() && err.contains("is being trained by another process"),
+        "{err}"
+    );
+    assert_eq!(
+        grokked_experiments::sweep::SweepDir::open(&out)
+            .unwrap()
+            .spec()
+            .seeds,
+        [0, 1],
+        "the spec did not grow"
+    );
+    drop(held);
+    let run = sweep_run();
     let text = String::from_utf8_lossy(&run.stdout).into_owned();
     assert!(
         text.contains("1 done before, 2 done now, 3 failed"),
@@ -229,7 +251,8 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
     assert_eq!(kept.spec().seeds, [0, 1, 2]);
     assert!(out.join("points/phi-1.0_seed-2/metrics.parquet").is_file());
     // A spec that changes the points' configs is refused, and the folder keeps its spec.
-    let changed = grown("max_steps=30", "max_steps=40");
+    edit_spec("max_steps=30", "max_steps=40");
+    let changed = sweep_run();
     let err = String::from_utf8_lossy(&changed.stderr).into_owned();
     assert!(
         !changed.status.success() && err.contains("would change its config"),

@@ -121,14 +121,15 @@ pub fn export(sweep: &SweepDir, dest: &Path) -> Result<()> {
 fn write_readme(sweep: &SweepDir, dest: &Path) -> Result<()> {
     let spec = read_to_string(&sweep.spec_file())?;
     let mut text = format!(
-        "# Sweep `{}`: shipped results\n\n{} points ({} seeds). Per point: `points/NAME/metrics.parquet` \
+        "# Sweep `{}`: shipped results\n\n{} points ({} seed{}). Per point: `points/NAME/metrics.parquet` \
          (one row per evaluation) and `sweep_status.json` (outcome, wall seconds); \
          `summary.parquet` has one row per point; `plots/` the accuracy curves with the spread \
          across seeds. No checkpoints are shipped: rerun the sweep to get them.\n\n\
          ## How it was produced\n\n",
         sweep.spec().name,
         sweep.points().len(),
-        sweep.spec().seeds.len()
+        sweep.spec().seeds.len(),
+        if sweep.spec().seeds.len() == 1 { "" } else { "s" }
     );
     let runs = read_to_string(&sweep.path().join(RUNS_FILE)).unwrap_or_default();
     for line in runs.lines() {

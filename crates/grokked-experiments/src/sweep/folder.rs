@@ -23,6 +23,7 @@
 //! assert_eq!(SweepDir::open(&tmp.path().join("out")).unwrap().spec(), sweep.spec());
 //! ```
 
+use super::point::{current_status, Status};
 use super::spec::{Point, SweepSpec};
 use grokked_core::error::{GrokError, Result};
 use grokked_core::fsutil::{read_to_string, write_atomic};
@@ -108,8 +109,22 @@ impl SweepDir {
         if self.spec == new.spec {
             return Ok(self);
         }
+        // A runner started under the old spec names its points by index, which the new spec
+        // may shift: the spec grows only while none of its points is training.
+        let old_points = self.points();
+        if let Some(busy) = old_points
+            .iter()
+            .find(|p| matches!(current_status(&self.point_dir(p)), Ok(Status::Running)))
+        {
+            return Err(GrokError::Invalid(format!(
+                "{}: point {} is being trained by another process; let that sweep finish (or \
+                 stop it) before adding points",
+                self.root.display(),
+                busy.name
+            )));
+        }
         let new_points = new.points();
-        for old in self.points() {
+        for old in old_points {
             let Some(point) = new_points.iter().find(|p| p.name == old.name) else {
                 return Err(other(format!(
                     "it holds point {}, which the spec drops",
