@@ -1,8 +1,10 @@
 //! The shipped configs, sweep specs and sweep results: every config parses, every point of every
 //! spec builds its run config (so each `--set` in a spec is valid), composition-fast differs from
-//! composition-small only in its training method, and every shipped result holds exactly the
-//! finished points of the spec of the same name.
+//! composition-small only in its training method and learning rate, every shipped result holds
+//! exactly the finished points of the spec of the same name, and the shipped memory comparison
+//! holds the two runs its table reports.
 
+use grokked::data::table::read_parquet;
 use grokked::prelude::*;
 use grokked::sweep::point::{current_status, Status};
 use grokked::sweep::{SweepDir, SweepSpec};
@@ -40,13 +42,19 @@ fn composition_fast_is_composition_small_with_a_grokking_method() {
     assert_eq!(fast.data, small.data, "same data and splits");
     assert_eq!(fast.model, small.model, "same model");
     assert!(fast.train.muon.is_some() && small.train.muon.is_none());
+    // The learning rate is the one the learning-rate sweep chose for Muon.
+    let sweep = SweepSpec::from_file(&root().join("datasets/sweeps/learning-rate.toml")).unwrap();
+    assert!(sweep.grid["train.lr"]
+        .iter()
+        .any(|v| v.as_float() == Some(fast.train.lr)));
     let mut same = fast.train.clone();
     same.muon = None;
+    same.lr = small.train.lr;
     same.eval = small.train.eval;
     same.checkpoint = small.train.checkpoint;
     assert_eq!(
         same, small.train,
-        "only the method and the eval/checkpoint schedule differ"
+        "only the method, its learning rate and the eval/checkpoint schedule differ"
     );
 }
 
@@ -105,4 +113,43 @@ fn shipped_results_hold_the_finished_points_of_their_spec() {
         shipped += 1;
     }
     assert!(shipped >= 5, "the five shipped sweeps");
+}
+
+/// Notebook 8 reads `datasets/results/compare-memory`: two run folders the loaders open, each with
+/// its final checkpoint only and no optimizer state, and a table whose model rows are the runs'
+/// last recorded `test_hard` accuracies.
+#[test]
+fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
+    let dir = root().join("datasets/results/compare-memory");
+    let table = read_parquet(&dir.join("compare_memory.parquet")).unwrap();
+    let methods: Vec<String> = table
+        .column("method")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|m| m.unwrap_or_default().to_string())
+        .collect();
+    let accuracy = table.column("accuracy").unwrap().f64().unwrap().clone();
+    for (folder, method) in [
+        ("parametric", "grokked transformer"),
+        ("retrieval", "retrieval reasoner"),
+    ] {
+        let run = RunDir::new(dir.join(folder));
+        run.load().unwrap();
+        let log = run.metrics().unwrap();
+        let (last_step, recorded) = *log.series(Split::TestHard).last().unwrap();
+        let checkpoints = run.checkpoints().unwrap();
+        assert_eq!(checkpoints.len(), 1, "{folder}: one checkpoint");
+        assert_eq!(checkpoints[0].0, last_step, "{folder}: the final one");
+        assert!(!checkpoints[0].1.join("optimizer.safetensors").exists());
+        let row = methods.iter().position(|m| m.starts_with(method)).unwrap();
+        assert_eq!(
+            accuracy.get(row),
+            Some(recorded),
+            "{folder}: the table's row"
+        );
+    }
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("grokked compare-memory --config"));
 }
