@@ -1,9 +1,11 @@
 //! `compare_memory` end to end on a tiny complex task.
 
+mod support;
+
 use grokked::compare_memory::{compare_memory, CompareOptions};
-use grokked::polars::prelude::DataFrame;
 use grokked::prelude::*;
 use grokked::train::trainer::Silent;
+use support::column_text;
 
 #[test]
 fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
@@ -19,7 +21,7 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
         reasoner_steps: Some(5),
     };
     let df = compare_memory(&cfg, dir.path(), &opts, &mut Silent).unwrap();
-    let methods = strings(&df, "method");
+    let methods = column_text(&df, "method");
     let acc: Vec<f64> = df
         .column("accuracy")
         .unwrap()
@@ -38,7 +40,7 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
     for a in &acc[..4] {
         assert!((0.0..=1.0).contains(a));
     }
-    let sources = strings(&df, "source");
+    let sources = column_text(&df, "source");
     assert_eq!(
         sources,
         [
@@ -88,15 +90,4 @@ fn compare_memory_writes_the_table_with_oracle_and_reference_rows() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("complex"), "{err}");
-}
-
-/// The values of a string column.
-fn strings(df: &DataFrame, name: &str) -> Vec<String> {
-    df.column(name)
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|m| m.unwrap().to_string())
-        .collect()
 }

@@ -4,19 +4,18 @@
 //! exactly the finished points of the spec of the same name, and the shipped memory comparison
 //! holds the two runs its table reports.
 
+mod support;
+
 use grokked::data::table::read_parquet;
 use grokked::prelude::*;
 use grokked::sweep::point::{current_status, Status};
 use grokked::sweep::{SweepDir, SweepSpec};
 use grokked::train::RunDir;
-use std::path::{Path, PathBuf};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use std::path::PathBuf;
+use support::{column_text, workspace_root};
 
 fn toml_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+    let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join(dir))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -36,14 +35,15 @@ fn every_shipped_config_parses() {
 
 #[test]
 fn composition_fast_is_composition_small_with_a_grokking_method() {
-    let dir = root().join("datasets/configs");
+    let dir = workspace_root().join("datasets/configs");
     let small = RunConfig::from_file(&dir.join("composition-small.toml")).unwrap();
     let fast = RunConfig::from_file(&dir.join("composition-fast.toml")).unwrap();
     assert_eq!(fast.data, small.data, "same data and splits");
     assert_eq!(fast.model, small.model, "same model");
     assert!(fast.train.muon.is_some() && small.train.muon.is_none());
     // The learning rate is the one the learning-rate sweep chose for Muon.
-    let sweep = SweepSpec::from_file(&root().join("datasets/sweeps/learning-rate.toml")).unwrap();
+    let sweep =
+        SweepSpec::from_file(&workspace_root().join("datasets/sweeps/learning-rate.toml")).unwrap();
     assert!(sweep.grid["train.lr"]
         .iter()
         .any(|v| v.as_float() == Some(fast.train.lr)));
@@ -74,7 +74,7 @@ fn every_point_of_every_shipped_sweep_builds_its_config() {
 
 #[test]
 fn shipped_results_hold_the_finished_points_of_their_spec() {
-    let results = root().join("datasets/results");
+    let results = workspace_root().join("datasets/results");
     let mut shipped = 0;
     for entry in std::fs::read_dir(&results).unwrap() {
         let dir = entry.unwrap().path();
@@ -83,7 +83,9 @@ fn shipped_results_hold_the_finished_points_of_their_spec() {
         }
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let sweep = SweepDir::open(&dir).unwrap();
-        let spec_file = root().join("datasets/sweeps").join(format!("{name}.toml"));
+        let spec_file = workspace_root()
+            .join("datasets/sweeps")
+            .join(format!("{name}.toml"));
         let spec = SweepSpec::from_file(&spec_file).unwrap();
         let names = |points: Vec<grokked::sweep::Point>| -> Vec<String> {
             points.into_iter().map(|p| p.name).collect()
@@ -120,16 +122,9 @@ fn shipped_results_hold_the_finished_points_of_their_spec() {
 /// last recorded `test_hard` accuracies.
 #[test]
 fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
-    let dir = root().join("datasets/results/compare-memory");
+    let dir = workspace_root().join("datasets/results/compare-memory");
     let table = read_parquet(&dir.join("compare_memory.parquet")).unwrap();
-    let methods: Vec<String> = table
-        .column("method")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|m| m.unwrap_or_default().to_string())
-        .collect();
+    let methods = column_text(&table, "method");
     let accuracy = table.column("accuracy").unwrap().f64().unwrap().clone();
     for (folder, method) in [
         ("parametric", "grokked transformer"),

@@ -1,9 +1,22 @@
-//! Helpers shared by the end-to-end tests: the Python peer in the project's venv.
+//! Helpers shared by the end-to-end tests: the Python peer in the project's venv, and a table
+//! column as text.
 
 #![allow(dead_code)]
 
+use polars::prelude::{DataFrame, DataType};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// A table column's values as text (numbers formatted, a missing value as ""), to compare with
+/// the expected values.
+pub fn column_text(df: &DataFrame, name: &str) -> Vec<String> {
+    let c = df.column(name).unwrap().cast(&DataType::String).unwrap();
+    c.str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
 
 /// The workspace root (the tests of member crates share this module through `#[path]`).
 pub fn workspace_root() -> PathBuf {

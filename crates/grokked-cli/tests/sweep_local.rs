@@ -7,10 +7,10 @@ mod support;
 
 use grokked_core::train::RunDir;
 use grokked_data::table::read_parquet;
-use polars::prelude::{DataFrame, DataType};
+use grokked_experiments::sweep::SweepDir;
 use std::path::Path;
 use std::process::Command;
-use support::success_stdout;
+use support::{column_text, success_stdout};
 
 fn grokked() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_grokked"));
@@ -32,15 +32,6 @@ fn write_spec(dir: &Path) -> std::path::PathBuf {
     )
     .unwrap();
     spec
-}
-
-fn column(df: &DataFrame, name: &str) -> Vec<String> {
-    let c = df.column(name).unwrap().cast(&DataType::String).unwrap();
-    c.str()
-        .unwrap()
-        .iter()
-        .map(|v| v.unwrap_or("").to_string())
-        .collect()
 }
 
 #[test]
@@ -126,10 +117,13 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
     assert!(collected.contains("summary.parquet"), "{collected}");
     let df = read_parquet(&out.join("summary.parquet")).unwrap();
     assert_eq!(df.height(), 4);
-    assert_eq!(column(&df, "data.phi"), ["1.0", "1.0", "5.0", "5.0"]);
-    assert_eq!(column(&df, "seed"), ["0", "1", "0", "1"]);
-    assert_eq!(column(&df, "status"), ["done", "done", "failed", "failed"]);
-    assert_eq!(column(&df, "last_step"), ["30", "30", "", ""]);
+    assert_eq!(column_text(&df, "data.phi"), ["1.0", "1.0", "5.0", "5.0"]);
+    assert_eq!(column_text(&df, "seed"), ["0", "1", "0", "1"]);
+    assert_eq!(
+        column_text(&df, "status"),
+        ["done", "done", "failed", "failed"]
+    );
+    assert_eq!(column_text(&df, "last_step"), ["30", "30", "", ""]);
     for split in ["test_inferred_id", "train_inferred"] {
         assert!(out.join(format!("plots/{split}.png")).is_file());
         assert!(out.join(format!("plots/{split}.svg")).is_file());
@@ -153,7 +147,7 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         "{readme}"
     );
     let exported = read_parquet(&shipped.join("summary.parquet")).unwrap();
-    assert_eq!(column(&exported, "status"), column(&df, "status"));
+    assert_eq!(column_text(&exported, "status"), column_text(&df, "status"));
     for point in ["phi-1.0_seed-0", "phi-5.0_seed-1"] {
         assert!(shipped
             .join(format!("points/{point}/sweep_status.json"))
@@ -163,7 +157,7 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         .join("points/phi-1.0_seed-0/metrics.parquet")
         .is_file());
     assert!(!shipped.join("points/phi-1.0_seed-0/checkpoints").exists());
-    let reopened = grokked_experiments::sweep::SweepDir::open(&shipped).unwrap();
+    let reopened = SweepDir::open(&shipped).unwrap();
     assert_eq!(reopened.points().len(), 4);
     // A sweep with an unfinished point is not exported.
     std::fs::remove_file(out.join("points/phi-1.0_seed-1/sweep_status.json")).unwrap();
@@ -222,6 +216,7 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
             .output()
             .unwrap()
     };
+    let folder_spec = || SweepDir::open(&out).unwrap().spec().clone();
     edit_spec("[0]", "[0, 1, 2]");
     let held = RunDir::new(out.join("points/phi-1.0_seed-1"))
         .lock()
@@ -232,14 +227,7 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         !busy.status.success() && err.contains("is being trained by another process"),
         "{err}"
     );
-    assert_eq!(
-        grokked_experiments::sweep::SweepDir::open(&out)
-            .unwrap()
-            .spec()
-            .seeds,
-        [0, 1],
-        "the spec did not grow"
-    );
+    assert_eq!(folder_spec().seeds, [0, 1], "the spec did not grow");
     drop(held);
     let run = sweep_run();
     let text = String::from_utf8_lossy(&run.stdout).into_owned();
@@ -247,8 +235,8 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         text.contains("1 done before, 2 done now, 3 failed"),
         "{text}"
     );
-    let kept = grokked_experiments::sweep::SweepDir::open(&out).unwrap();
-    assert_eq!(kept.spec().seeds, [0, 1, 2]);
+    let kept = folder_spec();
+    assert_eq!(kept.seeds, [0, 1, 2]);
     assert!(out.join("points/phi-1.0_seed-2/metrics.parquet").is_file());
     // A spec that changes the points' configs is refused, and the folder keeps its spec.
     edit_spec("max_steps=30", "max_steps=40");
@@ -258,10 +246,5 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         !changed.status.success() && err.contains("would change its config"),
         "{err}"
     );
-    assert_eq!(
-        grokked_experiments::sweep::SweepDir::open(&out)
-            .unwrap()
-            .spec(),
-        kept.spec()
-    );
+    assert_eq!(folder_spec(), kept);
 }

@@ -10,7 +10,7 @@ mod support;
 use grokked_data::table::read_parquet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{success_stdout, workspace_root};
+use support::{column_text, success_stdout, workspace_root};
 
 /// The cluster of this test; stopped when dropped, also when an assertion fails.
 struct Cluster(PathBuf);
@@ -105,15 +105,7 @@ fn a_sweep_runs_as_a_slurm_job_array_and_collects_like_a_local_one() {
             .arg(&out),
     );
     let df = read_parquet(&out.join("summary.parquet")).unwrap();
-    let status: Vec<String> = df
-        .column("status")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .map(|s| s.unwrap().to_string())
-        .collect();
-    assert_eq!(status, ["done"; 4]);
+    assert_eq!(column_text(&df, "status"), ["done"; 4]);
     let last: Vec<Option<u64>> = df
         .column("last_step")
         .unwrap()
