@@ -23,7 +23,7 @@ export GROKKED_NOTEBOOK_CACHE="$cache"
 out="$(mkdir -p "${GROKKED_NOTEBOOK_OUT:-notebooks/executed}" && cd "${GROKKED_NOTEBOOK_OUT:-notebooks/executed}" && pwd)"
 
 if ! cargo install --list | grep -q "^evcxr_jupyter v$evcxr_version:"; then
-    echo "grokked: installing evcxr_jupyter $evcxr_version (about 12 minutes on 2 cores)" >&2
+    echo "grokked: installing evcxr_jupyter $evcxr_version (about 5 minutes on 2 cores)" >&2
     cargo install --locked "evcxr_jupyter@$evcxr_version"
 fi
 # The `rust` kernel runs scripts/evcxr-kernel.sh, which sets up its environment.
