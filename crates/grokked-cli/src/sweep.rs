@@ -91,9 +91,12 @@ pub struct RunArgs {
 pub struct PointArgs {
     /// A sweep folder (written by `grokked sweep run`).
     dir: PathBuf,
-    /// The point's index.
+    /// The point's index in the spec's order (a Slurm array task's id).
+    #[arg(long, required_unless_present = "name", conflicts_with = "name")]
+    index: Option<usize>,
+    /// The point's name (its folder under `points/`).
     #[arg(long)]
-    index: usize,
+    name: Option<String>,
     /// Threads for this point.
     #[arg(long)]
     threads: Option<usize>,
@@ -202,10 +205,14 @@ fn point(a: PointArgs) -> anyhow::Result<()> {
         tch::set_num_threads(t as i32);
     }
     let sweep = SweepDir::open(&a.dir)?;
-    let point = sweep.point(a.index)?;
+    let point = match (&a.name, a.index) {
+        (Some(name), _) => sweep.point_named(name)?,
+        (None, Some(index)) => sweep.point(index)?,
+        (None, None) => bail!("name the point: --name NAME or --index I"),
+    };
     eprintln!(
         "point {} ({}): {}",
-        a.index,
+        point.index,
         point.name,
         point.sets.join(" ")
     );

@@ -247,4 +247,28 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         "{err}"
     );
     assert_eq!(folder_spec(), kept);
+    // The runner starts points by name, so growth cannot swap a queued point: seed 2 of phi 1.0
+    // is index 2 of the grown spec, where phi 5.0's seed 0 was before.
+    let by_name = grokked()
+        .args(["sweep", "point"])
+        .arg(&out)
+        .args(["--name", "phi-1.0_seed-2"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&by_name.stderr).into_owned();
+    assert!(
+        by_name.status.success() && said.contains("point 2 (phi-1.0_seed-2)"),
+        "{said}"
+    );
+    let unknown = grokked()
+        .args(["sweep", "point"])
+        .arg(&out)
+        .args(["--name", "phi-9.0_seed-0"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&unknown.stderr).into_owned();
+    assert!(
+        !unknown.status.success() && err.contains("no point named phi-9.0_seed-0"),
+        "{err}"
+    );
 }

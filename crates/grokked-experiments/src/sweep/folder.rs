@@ -109,8 +109,9 @@ impl SweepDir {
         if self.spec == new.spec {
             return Ok(self);
         }
-        // A runner started under the old spec names its points by index, which the new spec
-        // may shift: the spec grows only while none of its points is training.
+        // Runners name the points they start, so growth cannot swap a queued point for another;
+        // but a point must not be trained by two processes, nor a folder grow under a runner
+        // that would then report a stale count: the spec grows only while none is training.
         let old_points = self.points();
         if let Some(busy) = old_points
             .iter()
@@ -197,6 +198,15 @@ impl SweepDir {
                 "the sweep has {n} points (0..{n}); no point {index}"
             ))
         })
+    }
+
+    /// The point named `name`. Runners name the points they start, not their index, so that a
+    /// spec grown meanwhile cannot make a queued task train another point.
+    pub fn point_named(&self, name: &str) -> Result<Point> {
+        self.points()
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| GrokError::Invalid(format!("the sweep has no point named {name}")))
     }
 
     /// A point's run folder.

@@ -85,7 +85,7 @@ pub fn run_local(sweep: &SweepDir, opts: &LocalOptions) -> Result<RunReport> {
             let child = Command::new(&opts.exe)
                 .args(["sweep", "point"])
                 .arg(sweep.path())
-                .args(["--index", &point.index.to_string()])
+                .args(["--name", &point.name])
                 .args(["--threads", &threads.to_string()])
                 .env("OMP_NUM_THREADS", threads.to_string())
                 .env("MKL_NUM_THREADS", threads.to_string())

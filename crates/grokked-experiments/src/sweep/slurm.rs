@@ -1,7 +1,8 @@
 //! Running a sweep on a Slurm cluster: one job-array batch script (`sbatch --array=...%K`), each
-//! array task running one point with the same binary (`grokked sweep point SWEEP --index
-//! $SLURM_ARRAY_TASK_ID`). Slurm schedules; `grokked sweep collect` reads the results as for a
-//! local run.
+//! array task running one point with the same binary (`grokked sweep point SWEEP --name NAME`,
+//! the name looked up by `$SLURM_ARRAY_TASK_ID` in the script, so that a spec grown while the
+//! array waits cannot swap a task's point). Slurm schedules; `grokked sweep collect` reads the
+//! results as for a local run.
 //!
 //! ```
 //! use grokked_experiments::sweep::slurm::{array_spec, SlurmOptions};
@@ -11,6 +12,7 @@
 
 use super::folder::SweepDir;
 use super::point::{current_status, Status};
+use super::spec::Point;
 use grokked_core::error::{GrokError, Result};
 use grokked_core::fsutil::write_atomic;
 use std::path::{Path, PathBuf};
@@ -60,13 +62,15 @@ pub fn array_spec(indices: &[usize], max_parallel: usize) -> String {
     format!("{range}%{}", max_parallel.max(1))
 }
 
-/// `path` quoted for a shell.
-fn quoted(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+/// `text` quoted for a shell.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The batch script running `indices` of `sweep` (paths made absolute).
-pub fn batch_script(sweep: &SweepDir, indices: &[usize], opts: &SlurmOptions) -> Result<String> {
+/// The batch script running `points` of `sweep` (paths made absolute): each array task's id is
+/// its point's index, and the script maps it to the point's name.
+pub fn batch_script(sweep: &SweepDir, points: &[Point], opts: &SlurmOptions) -> Result<String> {
+    let indices: Vec<usize> = points.iter().map(|p| p.index).collect();
     let abs = |p: &Path| std::fs::canonicalize(p).map_err(|e| GrokError::io(p, e));
     let (dir, exe) = (abs(sweep.path())?, abs(&opts.exe)?);
     let out = abs(&sweep.slurm_dir())?;
@@ -74,7 +78,10 @@ pub fn batch_script(sweep: &SweepDir, indices: &[usize], opts: &SlurmOptions) ->
     let mut lines = vec![
         "#!/bin/bash".to_string(),
         format!("#SBATCH --job-name=grokked-{}", sweep.spec().name),
-        format!("#SBATCH --array={}", array_spec(indices, opts.max_parallel)),
+        format!(
+            "#SBATCH --array={}",
+            array_spec(&indices, opts.max_parallel)
+        ),
         format!("#SBATCH --output={}/%A_%a.out", out.display()),
         format!("#SBATCH --cpus-per-task={cpus}"),
     ];
@@ -89,29 +96,34 @@ pub fn batch_script(sweep: &SweepDir, indices: &[usize], opts: &SlurmOptions) ->
     lines.push(format!(
         "export OMP_NUM_THREADS=\"${{SLURM_CPUS_PER_TASK:-{cpus}}}\""
     ));
+    let names: Vec<String> = points
+        .iter()
+        .map(|p| format!("[{}]={}", p.index, quoted(&p.name)))
+        .collect();
+    lines.push(format!("names=({})", names.join(" ")));
     lines.push(format!(
-        "exec {} sweep point {} --index \"$SLURM_ARRAY_TASK_ID\" --threads \"$OMP_NUM_THREADS\"",
-        quoted(&exe),
-        quoted(&dir)
+        "exec {} sweep point {} --name \"${{names[$SLURM_ARRAY_TASK_ID]}}\" --threads \"$OMP_NUM_THREADS\"",
+        quoted(&exe.display().to_string()),
+        quoted(&dir.display().to_string())
     ));
     Ok(lines.join("\n") + "\n")
 }
 
 /// Writes the batch script for every point that is not done and submits it with `sbatch`.
 pub fn submit_slurm(sweep: &SweepDir, opts: &SlurmOptions) -> Result<Option<Submission>> {
-    let mut indices = Vec::new();
+    let mut pending = Vec::new();
     for point in sweep.points() {
         if current_status(&sweep.point_dir(&point))? != Status::Done {
-            indices.push(point.index);
+            pending.push(point);
         }
     }
-    if indices.is_empty() {
+    if pending.is_empty() {
         return Ok(None);
     }
     let dir = sweep.slurm_dir();
     std::fs::create_dir_all(&dir).map_err(|e| GrokError::io(&dir, e))?;
     let script = dir.join("sweep.sbatch");
-    write_atomic(&script, batch_script(sweep, &indices, opts)?.as_bytes())?;
+    write_atomic(&script, batch_script(sweep, &pending, opts)?.as_bytes())?;
     let mut cmd = Command::new("sbatch");
     cmd.arg("--parsable");
     if opts.wait {
@@ -142,6 +154,6 @@ pub fn submit_slurm(sweep: &SweepDir, opts: &SlurmOptions) -> Result<Option<Subm
     Ok(Some(Submission {
         job_id: job_id.to_string(),
         script,
-        points: indices.len(),
+        points: pending.len(),
     }))
 }
