@@ -127,7 +127,7 @@ fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
     let methods = column_text(&table, "method");
     let accuracy = table.column("accuracy").unwrap().f64().unwrap().clone();
     for (folder, method) in [
-        ("parametric", "grokked transformer"),
+        ("parametric", "parametric transformer"),
         ("retrieval", "retrieval reasoner"),
     ] {
         let run = RunDir::new(dir.join(folder));

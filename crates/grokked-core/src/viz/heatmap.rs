@@ -114,13 +114,20 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d(0..b.labels.len(), (lo - pad)..(hi + pad))
+        // `0..=n-1` as segments: one segment per bar, each label at its bar's centre.
+        .build_cartesian_2d(
+            (0..b.labels.len().saturating_sub(1)).into_segmented(),
+            (lo - pad)..(hi + pad),
+        )
         .map_err(e)?;
     let names = b.labels.clone();
     chart
         .configure_mesh()
-        .x_labels(b.labels.len())
-        .x_label_formatter(&|i| names.get(*i).cloned().unwrap_or_default())
+        .x_labels(b.labels.len() + 1)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
         .y_desc(b.y_desc.as_str())
         .draw()
         .map_err(e)?;
@@ -132,7 +139,7 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
                 } else {
                     SERIES_COLORS[1]
                 };
-                Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())
+                Rectangle::new(bar_corners(i, *v), color.filled())
             }))
             .map_err(e)?;
         return root.present().map_err(e);
@@ -146,12 +153,21 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
                     .zip(&b.series_of)
                     .enumerate()
                     .filter(|(_, (_, of))| **of == s)
-                    .map(|(i, (v, _))| Rectangle::new([(i, 0.0), (i + 1, *v)], color.filled())),
+                    .map(|(i, (v, _))| Rectangle::new(bar_corners(i, *v), color.filled())),
             )
             .map_err(e)?
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
     }
+    // White outlines keep neighbouring bars of one colour apart.
+    chart
+        .draw_series(
+            b.values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Rectangle::new(bar_corners(i, *v), WHITE.stroke_width(4))),
+        )
+        .map_err(e)?;
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
@@ -159,6 +175,14 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
         .draw()
         .map_err(e)?;
     root.present().map_err(e)
+}
+
+/// The corners of bar `i` of height `v`: it fills its segment.
+fn bar_corners(i: usize, v: f64) -> [(SegmentValue<usize>, f64); 2] {
+    [
+        (SegmentValue::Exact(i), 0.0),
+        (SegmentValue::Exact(i + 1), v),
+    ]
 }
 
 /// Bar colours: one per series (or positive / negative for signed bars).
@@ -245,7 +269,17 @@ pub fn bars(b: &Bars, stem: &Path) -> Result<()> {
             b.series.len()
         )));
     }
-    let size = (200 + 90 * b.labels.len().max(3) as u32, 420);
+    // Each bar gets at least the width of its longest label (about 6 px a character).
+    let longest = b
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0) as u32;
+    let size = (
+        200 + (6 * longest).max(90) * b.labels.len().max(3) as u32,
+        420,
+    );
     render(stem, size, |a| draw_bars(a, b), |a| draw_bars(a, b))
 }
 
@@ -267,4 +301,55 @@ pub fn heatmap_svg(h: &Heatmap) -> Result<super::display::Svg> {
         120 + 36 * h.rows.len().max(3) as u32,
     );
     render_svg_string(size, |a| draw_heatmap(a, h)).map(super::display::Svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of attribute `name` in one SVG element's line.
+    fn attr(line: &str, name: &str) -> f64 {
+        let start = line.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        line[start..].split('"').next().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn each_bar_label_sits_under_its_bar() {
+        let labels: Vec<String> = ["a long label under the first bar", "b", "c", "d"]
+            .map(String::from)
+            .to_vec();
+        let b = Bars::signed("t", "y", &labels, &[0.5, -0.25, 1.0, 0.75]);
+        let dir = tempfile::tempdir().unwrap();
+        bars(&b, &dir.path().join("b")).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("b.svg")).unwrap();
+        let lines: Vec<&str> = svg.lines().collect();
+        let width = attr(lines[1], "width");
+        assert!(
+            width >= 4.0 * 6.0 * labels[0].len() as f64,
+            "room for the longest label"
+        );
+        // The bars: filled rectangles in the series colours (not the background or outlines).
+        let mut spans: Vec<(f64, f64)> = lines
+            .iter()
+            .filter(|l| {
+                l.starts_with("<rect")
+                    && SERIES_COLORS[..2].iter().any(|c| {
+                        l.contains(&format!("fill=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2))
+                    })
+            })
+            .map(|l| (attr(l, "x"), attr(l, "x") + attr(l, "width")))
+            .collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(spans.len(), labels.len(), "{svg}");
+        for (i, label) in labels.iter().enumerate() {
+            let at = lines.iter().position(|l| l.trim() == label).unwrap();
+            let x = attr(lines[at - 1], "x");
+            assert!(
+                spans[i].0 < x && x < spans[i].1,
+                "{label} at {x}, bar {:?}",
+                spans[i]
+            );
+            assert!((x - (spans[i].0 + spans[i].1) / 2.0).abs() < 2.0, "centred");
+        }
+    }
 }
