@@ -10,9 +10,9 @@ use grokked::data::table::read_parquet;
 use grokked::prelude::*;
 use grokked::sweep::point::{current_status, Status};
 use grokked::sweep::{SweepDir, SweepSpec};
-use grokked::train::RunDir;
+use grokked::train::{RunDir, Trainer};
 use std::path::PathBuf;
-use support::{column_text, workspace_root};
+use support::{column_text, copy_folder, workspace_root};
 
 fn toml_files(dir: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(workspace_root().join(dir))
@@ -118,8 +118,8 @@ fn shipped_results_hold_the_finished_points_of_their_spec() {
 }
 
 /// Notebook 8 reads `datasets/results/compare-memory`: two run folders the loaders open, each with
-/// its final checkpoint only and no optimizer state, and a table whose model rows are the runs'
-/// last recorded `test_hard` accuracies.
+/// its final checkpoint only, optimizer state included so that a copy resumes where the run
+/// stopped, and a table whose model rows are the runs' last recorded `test_hard` accuracies.
 #[test]
 fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
     let dir = workspace_root().join("datasets/results/compare-memory");
@@ -137,7 +137,13 @@ fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
         let checkpoints = run.checkpoints().unwrap();
         assert_eq!(checkpoints.len(), 1, "{folder}: one checkpoint");
         assert_eq!(checkpoints[0].0, last_step, "{folder}: the final one");
-        assert!(!checkpoints[0].1.join("optimizer.safetensors").exists());
+        let copy = tempfile::tempdir().unwrap();
+        copy_folder(run.path(), copy.path());
+        let resumed = Trainer::resume(copy.path()).unwrap();
+        assert_eq!(
+            resumed.step, last_step,
+            "{folder}: a copy resumes at its last step"
+        );
         let row = methods.iter().position(|m| m.starts_with(method)).unwrap();
         assert_eq!(
             accuracy.get(row),

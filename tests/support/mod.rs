@@ -85,3 +85,17 @@ pub fn plugin_library(name: &str) -> PathBuf {
 pub fn constructor_marker(pid: u32) -> PathBuf {
     std::env::temp_dir().join(format!("grokked-constructor-marker-{pid}"))
 }
+
+/// Copies the folder `from` into `to` (created), files and subfolders alike.
+pub fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_folder(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
