@@ -2,8 +2,7 @@
 //! transformer trained on the facts, holding them in its weights (the paper's grokked transformer,
 //! once it groks), against a transformer of the same family answering from BM25-retrieved facts
 //! placed in its context, with the symbolic oracle, chance and the paper's LLM figures as
-//! reference rows. Lives here because it joins the trainer (core) with
-//! the fact store (retrieval).
+//! reference rows. Lives here because it joins the trainer (core) with the fact store (retrieval).
 //!
 //! ```no_run
 //! use grokked_experiments::compare_memory::{compare_memory, CompareOptions};
