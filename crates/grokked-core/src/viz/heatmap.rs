@@ -109,6 +109,11 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
     let lo = b.values.iter().copied().fold(0.0f64, f64::min);
     let hi = b.values.iter().copied().fold(0.0f64, f64::max);
     let pad = ((hi - lo) * 0.1).max(1e-6);
+    let (bottom, top) = (lo - pad, hi + pad);
+    // Headroom above the tallest bar for the legend, so that it never covers a bar.
+    let plot_px = f64::from(root.dim_in_pixel().1).max(1.0) - CHROME_PX;
+    let legend_px = legend_height(b.series.len()).min(plot_px / 2.0);
+    let top = top + (top - bottom) * legend_px / (plot_px - legend_px);
     let mut chart = ChartBuilder::on(&root)
         .caption(&b.title, ("sans-serif", 20))
         .margin(12)
@@ -117,12 +122,13 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
         // `0..=n-1` as segments: one segment per bar, each label at its bar's centre.
         .build_cartesian_2d(
             (0..b.labels.len().saturating_sub(1)).into_segmented(),
-            (lo - pad)..(hi + pad),
+            bottom..top,
         )
         .map_err(e)?;
     let names = b.labels.clone();
     chart
         .configure_mesh()
+        .disable_x_mesh()
         .x_labels(b.labels.len() + 1)
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
@@ -170,11 +176,25 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
         .map_err(e)?;
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
         .map_err(e)?;
     root.present().map_err(e)
+}
+
+/// Pixels of a bar chart's height outside its plotting area: margins, caption and x labels.
+const CHROME_PX: f64 = 2.0 * 12.0 + 30.0 + 40.0;
+
+/// Pixels the legend of `series` entries takes from the top of the plotting area, with a gap
+/// under it (none without series: no legend is drawn).
+fn legend_height(series: usize) -> f64 {
+    if series == 0 {
+        0.0
+    } else {
+        20.0 * series as f64 + 26.0
+    }
 }
 
 /// The corners of bar `i` of height `v`: it fills its segment.
@@ -278,7 +298,7 @@ pub fn bars(b: &Bars, stem: &Path) -> Result<()> {
         .unwrap_or(0) as u32;
     let size = (
         200 + (6 * longest).max(90) * b.labels.len().max(3) as u32,
-        420,
+        420 + legend_height(b.series.len()) as u32,
     );
     render(stem, size, |a| draw_bars(a, b), |a| draw_bars(a, b))
 }
@@ -351,5 +371,43 @@ mod tests {
             );
             assert!((x - (spans[i].0 + spans[i].1) / 2.0).abs() < 2.0, "centred");
         }
+    }
+
+    #[test]
+    fn the_legend_sits_above_every_bar() {
+        let labels: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let b = Bars {
+            title: "t".into(),
+            y_desc: "y".into(),
+            labels,
+            values: vec![0.9, 0.5, 1.0, 0.3, 0.99],
+            series: ["one", "two", "three", "four"].map(String::from).to_vec(),
+            series_of: vec![0, 0, 1, 3, 2],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        bars(&b, &dir.path().join("b")).unwrap();
+        let svg = std::fs::read_to_string(dir.path().join("b.svg")).unwrap();
+        let rects: Vec<&str> = svg.lines().filter(|l| l.starts_with("<rect")).collect();
+        let filled = |c: &RGBColor| format!("fill=\"#{:02X}{:02X}{:02X}\"", c.0, c.1, c.2);
+        // The tallest bar's top edge, and the legend's frame (the one black-bordered rectangle).
+        let bar_top = rects
+            .iter()
+            .filter(|l| {
+                l.contains("height") && SERIES_COLORS.iter().any(|c| l.contains(&filled(c)))
+            })
+            .filter(|l| attr(l, "width") > 20.0)
+            .map(|l| attr(l, "y"))
+            .fold(f64::INFINITY, f64::min);
+        let frame: Vec<&&str> = rects
+            .iter()
+            .filter(|l| l.contains("stroke=\"#000000\""))
+            .collect();
+        assert_eq!(frame.len(), 1, "{svg}");
+        let legend_bottom = attr(frame[0], "y") + attr(frame[0], "height");
+        assert!(bar_top.is_finite(), "{svg}");
+        assert!(
+            legend_bottom < bar_top,
+            "legend to {legend_bottom}, bars from {bar_top}"
+        );
     }
 }
