@@ -20,6 +20,23 @@ use grokked_data::{table, Split};
 use polars::prelude::*;
 use std::path::Path;
 
+/// A split's accuracy over the last evaluations of a run ([`MetricsLog::tail`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tail {
+    /// Step of the first evaluation in the window.
+    pub from_step: u64,
+    /// Step of the last evaluation.
+    pub to_step: u64,
+    /// Evaluations in the window.
+    pub evaluations: usize,
+    /// Lowest accuracy.
+    pub min: f64,
+    /// Highest accuracy.
+    pub max: f64,
+    /// Mean accuracy.
+    pub mean: f64,
+}
+
 /// One evaluation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsRow {
@@ -148,6 +165,41 @@ impl MetricsLog {
             return Vec::new();
         };
         self.rows.iter().map(|r| (r.step, r.acc[i])).collect()
+    }
+
+    /// The accuracy of `split` over the evaluations of the last `window` steps (those after step
+    /// `last - window`): one evaluation is noisy on a small split, their spread and mean are not.
+    /// `None` when the split was never evaluated.
+    ///
+    /// ```
+    /// use grokked_core::train::metrics::{MetricsLog, MetricsRow};
+    /// use grokked_data::Split;
+    /// let mut log = MetricsLog::new(vec![Split::TestHard]);
+    /// for (step, acc) in [(500, 0.5), (1000, 0.9), (1500, 1.0), (2000, 0.95)] {
+    ///     log.push(MetricsRow::new(step, 0.0, 1e-3, vec![acc]));
+    /// }
+    /// let t = log.tail(Split::TestHard, 1000).unwrap();
+    /// assert_eq!((t.from_step, t.to_step, t.evaluations), (1500, 2000, 2));
+    /// assert_eq!((t.min, t.max), (0.95, 1.0));
+    /// assert!((t.mean - 0.975).abs() < 1e-12);
+    /// assert!(log.tail(Split::TestInferredId, 1000).is_none());
+    /// ```
+    pub fn tail(&self, split: Split, window: u64) -> Option<Tail> {
+        let series = self.series(split);
+        let last = series.last()?.0;
+        let recent: Vec<(u64, f64)> = series
+            .into_iter()
+            .filter(|(s, _)| *s + window > last)
+            .collect();
+        let acc = recent.iter().map(|(_, a)| *a);
+        Some(Tail {
+            from_step: recent[0].0,
+            to_step: last,
+            evaluations: recent.len(),
+            min: acc.clone().fold(f64::INFINITY, f64::min),
+            max: acc.clone().fold(f64::NEG_INFINITY, f64::max),
+            mean: acc.sum::<f64>() / recent.len() as f64,
+        })
     }
 
     fn first_at(&self, split: Split, threshold: f64) -> Option<u64> {

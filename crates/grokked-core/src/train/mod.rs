@@ -26,7 +26,7 @@ pub use config::{
     AuxBridgeConfig, GrokfastConfig, Interval, LossKind, ModelSection, MuonConfig, RunConfig,
     ScheduleKind, TrainSection,
 };
-pub use metrics::{MetricsLog, MetricsRow, Summary};
+pub use metrics::{MetricsLog, MetricsRow, Summary, Tail};
 pub use run_dir::{LoadedRun, RunDir};
 pub use schedule::learning_rate;
 pub use trainer::{ResumeOptions, TrainObserver, Trainer};
