@@ -169,7 +169,7 @@ impl MetricsLog {
 
     /// The accuracy of `split` over the evaluations of the last `window` steps (those after step
     /// `last - window`): one evaluation is noisy on a small split, their spread and mean are not.
-    /// `None` when the split was never evaluated.
+    /// `None` when the split was never evaluated, or the window is empty (`window` 0).
     ///
     /// ```
     /// use grokked_core::train::metrics::{MetricsLog, MetricsRow};
@@ -183,6 +183,7 @@ impl MetricsLog {
     /// assert_eq!((t.min, t.max), (0.95, 1.0));
     /// assert!((t.mean - 0.975).abs() < 1e-12);
     /// assert!(log.tail(Split::TestInferredId, 1000).is_none());
+    /// assert!(log.tail(Split::TestHard, 0).is_none());
     /// ```
     pub fn tail(&self, split: Split, window: u64) -> Option<Tail> {
         let series = self.series(split);
@@ -191,9 +192,10 @@ impl MetricsLog {
             .into_iter()
             .filter(|(s, _)| *s + window > last)
             .collect();
+        let from_step = recent.first()?.0;
         let acc = recent.iter().map(|(_, a)| *a);
         Some(Tail {
-            from_step: recent[0].0,
+            from_step,
             to_step: last,
             evaluations: recent.len(),
             min: acc.clone().fold(f64::INFINITY, f64::min),

@@ -111,7 +111,7 @@ fn draw_bars<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, b: &Bars) -> Draw
     let pad = ((hi - lo) * 0.1).max(1e-6);
     let (bottom, top) = (lo - pad, hi + pad);
     // Headroom above the tallest bar for the legend, so that it never covers a bar.
-    let plot_px = f64::from(root.dim_in_pixel().1).max(1.0) - CHROME_PX;
+    let plot_px = (f64::from(root.dim_in_pixel().1) - CHROME_PX).max(1.0);
     let legend_px = legend_height(b.series.len()).min(plot_px / 2.0);
     let top = top + (top - bottom) * legend_px / (plot_px - legend_px);
     let mut chart = ChartBuilder::on(&root)
