@@ -9,7 +9,7 @@
 //! ```
 
 pub use grokked_core as core;
-pub use grokked_core::{error, lens, model, train, viz};
+pub use grokked_core::{error, lens, model, seed, train, viz};
 pub use grokked_data as data;
 pub use grokked_experiments as experiments;
 pub use grokked_experiments::{compare_memory, sweep};
@@ -26,6 +26,7 @@ pub mod prelude {
     pub use grokked_core::model::{
         hf, ForwardOpts, GptConfig, GptModel, Hook, HookSite, KvCache, NoHooks,
     };
+    pub use grokked_core::seed::with_seed;
     pub use grokked_core::train::{RunConfig, Summary, TrainObserver, Trainer};
     pub use grokked_core::{GrokError, Result};
     pub use grokked_data::{Split, TaskData, TaskSpec};

@@ -44,8 +44,10 @@ type Snapshot = (
 );
 
 fn one_step(cfg: OptimConfig, lr: f64) -> Snapshot {
-    tch::manual_seed(11);
-    let model = GptModel::new(GptConfig::small(10, 8, 1, 8, 2), Device::Cpu).unwrap();
+    let model = with_seed(11, || {
+        GptModel::new(GptConfig::small(10, 8, 1, 8, 2), Device::Cpu)
+    })
+    .unwrap();
     let mut opt = Optimizer::new(&model.vs, cfg).unwrap();
     let vars = model.vs.variables();
     let copy = |f: &dyn Fn(&Tensor) -> Tensor| -> HashMap<String, Tensor> {
@@ -153,8 +155,7 @@ fn stablemax_cross_entropy_equals_its_formula_and_survives_huge_logits() {
 
 #[test]
 fn logit_temperature_divides_the_logits_in_the_loss() {
-    tch::manual_seed(2);
-    let logits = Tensor::randn([2, 3, 7], (Kind::Float, Device::Cpu)) * 4.0;
+    let logits = with_seed(2, || Tensor::randn([2, 3, 7], (Kind::Float, Device::Cpu))) * 4.0;
     let targets = Tensor::from_slice2(&[[IGNORE, 3, 1], [5, IGNORE, IGNORE]]);
     let tempered = answer_loss_with(&logits, &targets, LossKind::CrossEntropy, 2.5);
     let by_hand = answer_loss(&(&logits / 2.5), &targets);

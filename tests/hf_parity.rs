@@ -53,8 +53,10 @@ fn python_checkpoint_loads_with_equal_logits_and_greedy_ids() {
 #[test]
 fn rust_checkpoint_loads_in_python_with_equal_logits() {
     let dir = tempfile::tempdir().unwrap();
-    tch::manual_seed(11);
-    let model = GptModel::new(GptConfig::small(50257, 64, 2, 64, 4), Device::Cpu).unwrap();
+    let model = with_seed(11, || {
+        GptModel::new(GptConfig::small(50257, 64, 2, 64, 4), Device::Cpu)
+    })
+    .unwrap();
     hf::save_folder(&model, dir.path()).unwrap();
     let ours = tch::no_grad(|| model.gpt.forward(&ids(), false)).unwrap();
     let diff = max_abs_diff(&ours, &hf_logits(dir.path()));

@@ -10,11 +10,12 @@ use grokked::lens::patching::{causal_trace, patched_logits};
 use grokked::prelude::*;
 
 fn model() -> GptModel {
-    tch::manual_seed(17);
-    GptModel::new(
-        GptConfig::small(50, 16, 3, 32, 4).with_dropout(0.0),
-        Device::Cpu,
-    )
+    with_seed(17, || {
+        GptModel::new(
+            GptConfig::small(50, 16, 3, 32, 4).with_dropout(0.0),
+            Device::Cpu,
+        )
+    })
     .unwrap()
 }
 

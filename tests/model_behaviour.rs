@@ -4,12 +4,15 @@
 use grokked::model::safetensors_io::{read_tensors, write_tensors};
 use grokked::prelude::*;
 
+/// Seeded under the process-wide RNG lock: tests run in parallel threads, and two calls must
+/// give the same weights.
 fn tiny() -> GptModel {
-    tch::manual_seed(5);
-    GptModel::new(
-        GptConfig::small(97, 32, 2, 32, 4).with_dropout(0.0),
-        Device::Cpu,
-    )
+    with_seed(5, || {
+        GptModel::new(
+            GptConfig::small(97, 32, 2, 32, 4).with_dropout(0.0),
+            Device::Cpu,
+        )
+    })
     .unwrap()
 }
 

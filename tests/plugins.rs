@@ -22,14 +22,15 @@ const DIMS: ModelDims = ModelDims {
 };
 
 fn params_for(specs: &[grokked::plugin::sdk::ParamSpec]) -> Vec<Tensor> {
-    tch::manual_seed(4);
-    specs
-        .iter()
-        .map(|s| {
-            (Tensor::randn(s.shape.as_slice(), (Kind::Float, Device::Cpu)) * 0.2)
-                .set_requires_grad(true)
-        })
-        .collect()
+    with_seed(4, || {
+        specs
+            .iter()
+            .map(|s| {
+                (Tensor::randn(s.shape.as_slice(), (Kind::Float, Device::Cpu)) * 0.2)
+                    .set_requires_grad(true)
+            })
+            .collect()
+    })
 }
 
 fn grads(ts: &[Tensor]) -> Vec<Tensor> {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 pub mod lens;
 pub mod model;
+pub mod seed;
 pub mod train;
 pub mod viz;
 

@@ -11,6 +11,7 @@
 
 use crate::error::{GrokError, Result};
 use crate::model::{GptModel, LoadPolicy};
+use crate::seed::{torch_rng, with_seed};
 use crate::train::batches::BatchOrder;
 use crate::train::checkpoint::{load_checkpoint, read_state, save_checkpoint, TrainerState};
 use crate::train::config::RunConfig;
@@ -68,13 +69,6 @@ impl<A: TrainObserver, B: TrainObserver> TrainObserver for (A, B) {
         self.0.on_finish(summary, metrics);
         self.1.on_finish(summary, metrics);
     }
-}
-
-/// Serialises use of libtorch's process-wide RNG between trainers (seeding, initialisation and
-/// dropout), so trainers in several threads stay deterministic by seed.
-fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
-    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    RNG.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Steps between reads of the loss from the device: a training step itself never waits for it.
@@ -294,14 +288,12 @@ impl Trainer {
             .map(|e| e.ids.size()[1] as usize)
             .fold(train_enc.width, usize::max);
         let t = &cfg.train;
-        let model = {
-            let _rng = torch_rng();
-            tch::manual_seed(t.seed as i64);
+        let model = with_seed(t.seed as i64, || {
             GptModel::new(
                 cfg.gpt_config(tokenizer.vocab_size() as i64, width as i64),
                 device,
-            )?
-        };
+            )
+        })?;
         if let Some(aux) = t.aux_bridge {
             if !model.gpt.layer_ids.contains(&aux.layer) {
                 return Err(GrokError::config(
