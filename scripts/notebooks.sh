@@ -17,15 +17,11 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$GROKKED_ROOT"
-evcxr_version=0.22.0
 cache="${GROKKED_NOTEBOOK_CACHE:-$HOME/.cache/grokked/notebooks}"
 export GROKKED_NOTEBOOK_CACHE="$cache"
 out="$(mkdir -p "${GROKKED_NOTEBOOK_OUT:-notebooks/executed}" && cd "${GROKKED_NOTEBOOK_OUT:-notebooks/executed}" && pwd)"
 
-if ! cargo install --list | grep -q "^evcxr_jupyter v$evcxr_version:"; then
-    echo "grokked: installing evcxr_jupyter $evcxr_version (about 5 minutes on 2 cores)" >&2
-    cargo install --locked "evcxr_jupyter@$evcxr_version"
-fi
+scripts/install-evcxr.sh
 # The `rust` kernel runs scripts/evcxr-kernel.sh, which sets up its environment.
 export JUPYTER_PATH="$cache/jupyter"
 spec_dir="$JUPYTER_PATH/kernels/rust"

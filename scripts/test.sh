@@ -3,8 +3,20 @@
 # notebook executed headless. Installs on first use the venv (torch + Python peers) and the
 # notebook kernel (evcxr_jupyter).
 set -euo pipefail
-. "$(dirname "$0")/env.sh"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+# The kernel compiles on the CPU while the venv downloads: on a fresh machine the two overlap.
+evcxr_log="$(mktemp)"
+"$root/scripts/install-evcxr.sh" >"$evcxr_log" 2>&1 &
+evcxr_install=$!
+trap 'kill "$evcxr_install" 2>/dev/null || true; rm -f "$evcxr_log"' EXIT
+. "$root/scripts/env.sh"
 cd "$GROKKED_ROOT"
+if ! wait "$evcxr_install"; then
+    cat "$evcxr_log" >&2
+    echo "grokked: installing evcxr_jupyter failed (its output is above)" >&2
+    exit 1
+fi
+grep '^grokked:' "$evcxr_log" >&2 || true
 cargo fmt --all -- --check
 scripts/notebooks.sh --install
 # The plugin libraries the tests load (cargo test builds no cdylib on its own).
