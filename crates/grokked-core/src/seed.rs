@@ -16,14 +16,15 @@ use std::sync::{Mutex, MutexGuard};
 
 static TORCH_RNG: Mutex<()> = Mutex::new(());
 
-/// Holds libtorch's process-wide generator until the guard drops. Not re-entrant: a closure
-/// given to [`with_seed`] must not build a [`crate::train::Trainer`] or call `with_seed` again.
+/// Holds libtorch's process-wide generator until the guard drops.
 pub(crate) fn torch_rng() -> MutexGuard<'static, ()> {
     TORCH_RNG.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Seeds libtorch's generator with `seed` and runs `f` while no other thread of this process
 /// can seed or draw through this lock (the trainer's initialisation and dropout both take it).
+/// The lock is not re-entrant: `f` must not build or step a [`crate::train::Trainer`], nor call
+/// `with_seed` again, or the thread waits on itself.
 pub fn with_seed<T>(seed: i64, f: impl FnOnce() -> T) -> T {
     let _rng = torch_rng();
     tch::manual_seed(seed);

@@ -57,7 +57,7 @@ pub fn format_accuracies(splits: &[Split], row: &MetricsRow) -> String {
         .join("  ")
 }
 
-/// "step N  loss L  <accuracies>": one evaluation as a line.
+/// `step N  loss L  <accuracies>`: one evaluation as a line.
 pub fn format_eval_line(splits: &[Split], row: &MetricsRow) -> String {
     format!(
         "step {:>7}  loss {:.4}  {}",
