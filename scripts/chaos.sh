@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Kill-and-resume benchmark: trains a short composition-small run, kills it with SIGKILL at random
-# moments N times (default 20), resuming after each kill, then compares its metrics and final
-# weights and optimizer state with an uninterrupted run of the same config. Prints the number of
-# kills and of differences (0 means resume is exact and no kill lost or corrupted saved work).
+# moments N times (default 20), resuming after each kill, then compares its metrics, final weights
+# and optimizer state, and the bytes (SHA-256) of every checkpoint file with an uninterrupted run
+# of the same config. Prints the number of kills and of differences (0 means resume is exact, its
+# files are byte-identical, and no kill lost or corrupted saved work).
 #   scripts/chaos.sh [KILLS] [MAX_STEPS]
 set -euo pipefail
 . "$(dirname "$0")/env.sh"

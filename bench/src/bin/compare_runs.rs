@@ -1,9 +1,12 @@
-//! Compares two run folders exactly: every metrics row (NaN equal to NaN) and every tensor of the
-//! latest checkpoint's model and optimizer state. Prints the differences and their count (the
-//! last line is `differences: N`); exits non-zero when there are any. Used by `scripts/chaos.sh`.
+//! Compares two run folders exactly: every metrics row (NaN equal to NaN), every tensor of the
+//! latest checkpoint's model and optimizer state, and the bytes (SHA-256) of every file of every
+//! checkpoint both runs hold, and of `metrics.parquet`. Prints the differences and their count
+//! (the last line is `differences: N`); exits non-zero when there are any. Used by
+//! `scripts/chaos.sh`.
 //!
 //! Run: `scripts/bench.sh compare_runs RUN_A RUN_B`.
 
+use grokked_core::fsutil::sha256_file;
 use grokked_core::model::safetensors_io::read_tensors;
 use grokked_core::train::checkpoint::OPTIMIZER_FILE;
 use grokked_core::train::RunDir;
@@ -53,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
+    diffs.extend(file_differences(&a, &b)?);
     for d in &diffs {
         println!("{d}");
     }
@@ -61,4 +65,39 @@ fn main() -> anyhow::Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// The files whose bytes differ between the two runs: `metrics.parquet` and every file of each
+/// checkpoint step that both runs hold (a file only one of them has counts too).
+fn file_differences(a: &RunDir, b: &RunDir) -> anyhow::Result<Vec<String>> {
+    let mut diffs = Vec::new();
+    let mut pairs = vec![(a.metrics_file(), b.metrics_file())];
+    let steps_b: Vec<u64> = b.checkpoints()?.into_iter().map(|(s, _)| s).collect();
+    let mut compared = 0;
+    for (step, dir_a) in a.checkpoints()? {
+        if !steps_b.contains(&step) {
+            continue;
+        }
+        compared += 1;
+        let dir_b = b.checkpoint_dir(step);
+        let mut names: Vec<std::ffi::OsString> = std::fs::read_dir(&dir_a)?
+            .chain(std::fs::read_dir(&dir_b)?)
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<Result<_, _>>()?;
+        names.sort();
+        names.dedup();
+        pairs.extend(names.into_iter().map(|n| (dir_a.join(&n), dir_b.join(&n))));
+    }
+    for (fa, fb) in pairs {
+        let hash = |p: &std::path::Path| sha256_file(p).ok();
+        if hash(&fa).is_none() || hash(&fa) != hash(&fb) {
+            diffs.push(format!(
+                "bytes differ: {} vs {}",
+                fa.display(),
+                fb.display()
+            ));
+        }
+    }
+    println!("compared the files of {compared} checkpoints both runs hold");
+    Ok(diffs)
 }

@@ -31,13 +31,13 @@ pub struct GenArgs {
     #[arg(long)]
     official: bool,
     /// Number of entities (default: 2000 composition, 1000 comparison/complex).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     entities: Option<usize>,
     /// Number of relations (composition; default 200).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     relations: Option<usize>,
     /// Relations per entity (composition; default 20).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     out_degree: Option<usize>,
     /// Share of OOD atomic facts (composition, default 0.05) or of OOD rows (rules, default 0.1).
     #[arg(long)]
@@ -49,13 +49,13 @@ pub struct GenArgs {
     #[arg(long)]
     test_id_prob: Option<f64>,
     /// Cap on each evaluation split (default 3000).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     max_test: Option<usize>,
     /// Number of attributes (comparison/complex; default 20).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     attributes: Option<usize>,
     /// Number of ordinal values (comparison/complex; default 20).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     values: Option<usize>,
     /// Share of ID entities per attribute (comparison/complex; default 0.9).
     #[arg(long)]
@@ -64,10 +64,10 @@ pub struct GenArgs {
     #[arg(long)]
     train_ratio: Option<f64>,
     /// Test queries per label (complex; default 50).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     queries_per_label: Option<usize>,
     /// Number of rows (rules; default 300).
-    #[arg(long)]
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
     rows: Option<usize>,
     /// Share of ID test rows (rules; default 0.1).
     #[arg(long)]
@@ -75,6 +75,14 @@ pub struct GenArgs {
     /// Seed (default 0).
     #[arg(long)]
     seed: Option<u64>,
+}
+
+/// A whole number of things: `-5` or `2.5` is refused with what was given (clap alone would
+/// read `-5` as an unknown flag).
+fn count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .map_err(|_| format!("`{text}` is not a count (a whole number, 0 or more)"))
 }
 
 impl GenArgs {

@@ -34,6 +34,9 @@ pub struct TrainArgs {
 
 /// Runs `grokked train`.
 pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
+    if a.checkpoint.is_some() && a.resume.is_none() {
+        bail!("--checkpoint picks the checkpoint to continue from: it needs --resume RUN");
+    }
     let mut trainer = if let Some(dir) = &a.resume {
         let opts = ResumeOptions {
             checkpoint: a.checkpoint,

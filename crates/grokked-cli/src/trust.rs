@@ -1,4 +1,5 @@
-//! The flags that widen what opening a model may do (`--allow-plugin`, `--allow-nonfinite`).
+//! The flags that widen what opening a model may do (`--allow-plugin`, `--allow-nonfinite`,
+//! `--allow-hash-mismatch`).
 
 use clap::Args;
 use grokked_core::model::LoadPolicy;
@@ -14,6 +15,10 @@ pub struct TrustArgs {
     /// Load weights with NaN or infinite values (for debugging a broken model).
     #[arg(long)]
     allow_nonfinite: bool,
+    /// Load weights whose SHA-256 differs from the one their checkpoint recorded (for forensics
+    /// on a corrupt or edited checkpoint; its scores mean nothing).
+    #[arg(long)]
+    allow_hash_mismatch: bool,
 }
 
 impl TrustArgs {
@@ -22,5 +27,6 @@ impl TrustArgs {
         LoadPolicy::data_only()
             .allow_plugins(self.allow_plugin.iter().cloned())
             .allow_nonfinite(self.allow_nonfinite)
+            .allow_hash_mismatch(self.allow_hash_mismatch)
     }
 }

@@ -18,6 +18,7 @@
 pub mod error;
 pub mod example;
 pub mod io;
+pub mod limits;
 pub mod sample;
 pub mod spec;
 pub mod split;

@@ -56,6 +56,15 @@ impl TaskSpec {
         }
     }
 
+    /// Checks the parameters without generating, naming the first one at fault.
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            TaskSpec::Composition(s) => s.validate(),
+            TaskSpec::Comparison(s) => s.validate(),
+            TaskSpec::Complex(s) => s.validate(),
+        }
+    }
+
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
         match self {

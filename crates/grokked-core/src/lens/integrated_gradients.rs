@@ -142,6 +142,9 @@ pub fn nodes(method: Method, n: usize) -> Vec<(f64, f64)> {
     }
 }
 
+/// The most integration steps [`integrate`] takes.
+pub const MAX_STEPS: usize = 16_384;
+
 /// IG of a batched scalar function `f: [m, ...] -> [m]` from `baseline` to `x` (both `[1, ...]`):
 /// the attributions (shaped like `x`) and the convergence delta.
 pub fn integrate(
@@ -162,6 +165,25 @@ pub fn integrate(
             "n_steps and internal_batch_size must be positive".into(),
         ));
     }
+    if opts.n_steps > MAX_STEPS {
+        return Err(GrokError::config(
+            "n_steps",
+            format!(
+                "{} is above the limit {MAX_STEPS} (Gauss-Legendre nodes cost n^2 to compute; \
+                 4,096 steps already close the completeness gap to about 0.01)",
+                opts.n_steps
+            ),
+        ));
+    }
+    // The nodes, and one chunk's interpolated inputs with their gradients.
+    let per_input = x.numel() as u128 * 4 * 3;
+    let chunk = opts.internal_batch_size.min(opts.n_steps) as u128;
+    grokked_data::limits::fits(
+        "integrated gradients",
+        "internal_batch_size",
+        chunk * per_input,
+    )
+    .map_err(|e| GrokError::Invalid(e.to_string()))?;
     let (x, baseline) = (
         x.detach().to_kind(Kind::Float),
         baseline.detach().to_kind(Kind::Float),

@@ -121,9 +121,15 @@ pub fn top_tokens(gpt: &Gpt, ids: &Tensor, k: usize) -> Result<DataFrame> {
             ids.size()
         )));
     }
+    if k == 0 {
+        return Err(GrokError::config(
+            "top",
+            "must be at least 1 (tokens per position)",
+        ));
+    }
     let sites = gpt.resid_sites();
     let stack = residual_stack(gpt, ids)?;
-    let k = k.clamp(1, gpt.cfg.vocab_size as usize) as i64;
+    let k = k.min(gpt.cfg.vocab_size as usize) as i64;
     let (mut layer, mut site, mut position, mut rank, mut token, mut prob) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     tch::no_grad(|| -> Result<()> {

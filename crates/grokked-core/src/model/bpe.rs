@@ -36,6 +36,8 @@ const GPT2_MERGES: &str = include_str!(concat!(
 pub struct Gpt2Tokenizer {
     /// The underlying `tokenizers` tokenizer.
     pub inner: Tokenizer,
+    /// The file it was read from (named by encoding errors), if any.
+    pub source: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Gpt2Tokenizer {
@@ -81,7 +83,10 @@ impl Gpt2Tokenizer {
         inner.with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)));
         inner.with_decoder(Some(ByteLevelDecoder::default()));
         inner.add_special_tokens(&[AddedToken::from(END_OF_TEXT, true)]);
-        Ok(Gpt2Tokenizer { inner })
+        Ok(Gpt2Tokenizer {
+            inner,
+            source: None,
+        })
     }
 
     /// GPT-2's tokenizer, from the embedded files.
@@ -110,7 +115,10 @@ impl Gpt2Tokenizer {
         }
         let inner =
             Tokenizer::from_file(path).map_err(|e| GrokError::format(path, e.to_string()))?;
-        Ok(Gpt2Tokenizer { inner })
+        Ok(Gpt2Tokenizer {
+            inner,
+            source: Some(path.to_path_buf()),
+        })
     }
 
     /// The tokenizer of a model folder: its `tokenizer.json`, else its `vocab.json` +
@@ -140,9 +148,28 @@ impl Gpt2Tokenizer {
     }
 
     /// Token ids of `text`.
+    /// An error names the first word the tokenizer cannot encode and the file it came from (a
+    /// task's word-level tokenizer knows only the task's tokens).
     pub fn encode(&self, text: &str) -> Result<Vec<i64>> {
-        let enc = self.inner.encode(text, false).map_err(tok_err)?;
-        Ok(enc.get_ids().iter().map(|&i| i as i64).collect())
+        match self.inner.encode(text, false) {
+            Ok(enc) => Ok(enc.get_ids().iter().map(|&i| i as i64).collect()),
+            Err(e) => {
+                let word = text
+                    .split_whitespace()
+                    .find(|w| self.inner.encode(*w, false).is_err());
+                let file = self
+                    .source
+                    .as_ref()
+                    .map_or("GPT-2's tokenizer".to_string(), |p| p.display().to_string());
+                Err(tok_err(match word {
+                    Some(w) => format!(
+                        "{file} cannot encode the word `{w}`: it is not in the tokenizer's \
+                         vocabulary ({e})"
+                    ),
+                    None => format!("{file} cannot encode the text: {e}"),
+                }))
+            }
+        }
     }
 
     /// The text of `ids` (special tokens kept).

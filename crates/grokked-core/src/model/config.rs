@@ -206,7 +206,7 @@ impl GptConfig {
 
     /// The MLP hidden width.
     pub fn inner_dim(&self) -> i64 {
-        self.n_inner.unwrap_or(4 * self.n_embd)
+        self.n_inner.unwrap_or(self.n_embd.saturating_mul(4))
     }
 
     /// The width of one attention head.
@@ -261,6 +261,7 @@ impl GptConfig {
         if self.layer_norm_epsilon <= 0.0 {
             return Err(GrokError::config("layer_norm_epsilon", "must be positive"));
         }
+        self.check_fits_in_memory()?;
         if let Some(p) = &self.plugin {
             if p.after_layer + p.replace > self.n_layer as usize {
                 return Err(GrokError::config(
@@ -273,6 +274,60 @@ impl GptConfig {
             }
         }
         self.activation().map(|_| ())
+    }
+
+    /// The number of parameters of a model of these sizes (blocks, embeddings, final LayerNorm;
+    /// a plugin's own parameters are not counted), computed without overflow.
+    fn parameters_of(sizes: [u128; 5]) -> u128 {
+        let [vocab, positions, embd, layers, inner] = sizes;
+        let mul = u128::saturating_mul;
+        // Attention (qkv and output projections), MLP, two LayerNorms.
+        let block = mul(4, mul(embd, embd))
+            .saturating_add(mul(2, mul(embd, inner)))
+            .saturating_add(mul(9, embd))
+            .saturating_add(inner);
+        mul(vocab.saturating_add(positions).saturating_add(2), embd)
+            .saturating_add(mul(layers, block))
+    }
+
+    /// Refuses sizes whose parameters (4 bytes each) exceed the memory available now, naming the
+    /// field whose size costs the most: the model is never allocated only to abort.
+    fn check_fits_in_memory(&self) -> Result<()> {
+        let sizes = [
+            self.vocab_size,
+            self.n_positions,
+            self.n_embd,
+            self.n_layer,
+            self.inner_dim(),
+        ]
+        .map(|v| v.max(1) as u128);
+        let bytes = Self::parameters_of(sizes).saturating_mul(4);
+        let available = grokked_data::limits::available_bytes();
+        if bytes <= available {
+            return Ok(());
+        }
+        // The field that, at 1, would save the most.
+        const NAMES: [&str; 5] = ["vocab_size", "n_positions", "n_embd", "n_layer", "n_inner"];
+        let culprit = (0..5)
+            .max_by_key(|&i| {
+                let mut smaller = sizes;
+                smaller[i] = 1;
+                bytes - Self::parameters_of(smaller).saturating_mul(4).min(bytes)
+            })
+            .map_or("n_embd", |i| NAMES[i]);
+        Err(GrokError::config(
+            culprit,
+            format!(
+                "too large: the model's parameters would need {} of memory, and {} is available \
+                 (vocab_size {}, n_positions {}, n_embd {}, n_layer {})",
+                grokked_data::limits::human_bytes(bytes),
+                grokked_data::limits::human_bytes(available),
+                self.vocab_size,
+                self.n_positions,
+                self.n_embd,
+                self.n_layer
+            ),
+        ))
     }
 
     /// Parses and validates a `config.json` text.

@@ -198,8 +198,12 @@ pub fn load_folder(dir: &Path, device: Device) -> Result<GptModel> {
 /// Loads a model folder onto `device` with what `policy` allows.
 pub fn load_folder_with(dir: &Path, device: Device, policy: &LoadPolicy) -> Result<GptModel> {
     let cfg = read_config(dir, policy)?;
+    let weights = dir.join(WEIGHTS_FILE);
+    // Everything that can be checked against the files is, before the model is allocated.
+    policy.check_recorded_hash(dir, &weights)?;
+    check_architecture(&cfg, &weights)?;
     let mut model = GptModel::new(cfg, device)?;
-    load_weights(&mut model, &dir.join(WEIGHTS_FILE), policy)?;
+    load_weights(&mut model, &weights, policy)?;
     Ok(model)
 }
 

@@ -1,6 +1,7 @@
 //! Reading and writing `.safetensors` files with the `{"format": "pt"}` header that Hugging Face
 //! loaders expect (plus any metadata of ours), atomically, with errors that name the file and
-//! tensor.
+//! tensor. The same tensors give the same bytes in every process (keys in name order), so a
+//! checkpoint's recorded SHA-256 identifies its content.
 //!
 //! ```
 //! use grokked_core::model::safetensors_io::{read_metadata, read_tensors, write_tensors_with_metadata};
@@ -13,47 +14,33 @@
 //! assert_eq!(back[0].1, t);
 //! let meta = read_metadata(&p).unwrap();
 //! assert_eq!((meta["format"].as_str(), meta["note"].as_str()), ("pt", "hi"));
+//! let bytes = std::fs::read(&p).unwrap();
+//! write_tensors_with_metadata(&p, &[("a".to_string(), t)], &[("note", "hi".into())]).unwrap();
+//! assert_eq!(std::fs::read(&p).unwrap(), bytes);
 //! ```
 
 use crate::error::{GrokError, Result};
 use crate::fsutil::write_atomic;
-use safetensors::tensor::{Dtype, View};
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use tch::{Kind, Tensor};
 
 struct Bytes {
-    dtype: Dtype,
+    dtype: &'static str,
     shape: Vec<usize>,
     data: Vec<u8>,
 }
 
-impl View for &Bytes {
-    fn dtype(&self) -> Dtype {
-        self.dtype
-    }
-    fn shape(&self) -> &[usize] {
-        &self.shape
-    }
-    fn data(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.data)
-    }
-    fn data_len(&self) -> usize {
-        self.data.len()
-    }
-}
-
-fn dtype_of(kind: Kind) -> Result<Dtype> {
+fn dtype_of(kind: Kind) -> Result<&'static str> {
     Ok(match kind {
-        Kind::Float => Dtype::F32,
-        Kind::Double => Dtype::F64,
-        Kind::Half => Dtype::F16,
-        Kind::BFloat16 => Dtype::BF16,
-        Kind::Int64 => Dtype::I64,
-        Kind::Int => Dtype::I32,
-        Kind::Uint8 => Dtype::U8,
-        Kind::Bool => Dtype::BOOL,
+        Kind::Float => "F32",
+        Kind::Double => "F64",
+        Kind::Half => "F16",
+        Kind::BFloat16 => "BF16",
+        Kind::Int64 => "I64",
+        Kind::Int => "I32",
+        Kind::Uint8 => "U8",
+        Kind::Bool => "BOOL",
         k => {
             return Err(GrokError::Invalid(format!(
                 "cannot save tensors of kind {k:?}"
@@ -79,6 +66,44 @@ pub fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
     write_tensors_with_metadata(path, tensors, &[])
 }
 
+/// The bytes of a safetensors file, the same bytes for the same tensors in every process: the
+/// header lists the metadata keys and the tensors in name order (a hash map's order would
+/// change between processes, and with it the file's checksum).
+fn serialize(tensors: &[(String, Bytes)], metadata: &BTreeMap<String, String>) -> Vec<u8> {
+    let json = |v: &str| serde_json::Value::from(v).to_string();
+    let mut order: Vec<&(String, Bytes)> = tensors.iter().collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let meta: Vec<String> = metadata
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json(k), json(v)))
+        .collect();
+    let mut entries = vec![format!("\"__metadata__\":{{{}}}", meta.join(","))];
+    let mut offset = 0usize;
+    for (name, b) in &order {
+        let shape: Vec<String> = b.shape.iter().map(usize::to_string).collect();
+        entries.push(format!(
+            "{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{offset},{}]}}",
+            json(name),
+            b.dtype,
+            shape.join(","),
+            offset + b.data.len()
+        ));
+        offset += b.data.len();
+    }
+    let mut header = format!("{{{}}}", entries.join(","));
+    // The data starts 8-byte aligned, as the reference writer pads it.
+    while (8 + header.len()) % 8 != 0 {
+        header.push(' ');
+    }
+    let mut buf = Vec::with_capacity(8 + header.len() + offset);
+    buf.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    buf.extend_from_slice(header.as_bytes());
+    for (_, b) in order {
+        buf.extend_from_slice(&b.data);
+    }
+    buf
+}
+
 /// [`write_tensors`] with extra `__metadata__` entries next to `format: pt`.
 pub fn write_tensors_with_metadata(
     path: &Path,
@@ -89,13 +114,9 @@ pub fn write_tensors_with_metadata(
         .iter()
         .map(|(n, t)| Ok((n.clone(), to_bytes(t)?)))
         .collect::<Result<Vec<_>>>()?;
-    let mut meta = HashMap::from([("format".to_string(), "pt".to_string())]);
+    let mut meta = BTreeMap::from([("format".to_string(), "pt".to_string())]);
     meta.extend(metadata.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let meta = Some(meta);
-    let views = bytes.iter().map(|(n, b)| (n.as_str(), b));
-    let buf = safetensors::tensor::serialize(views, &meta)
-        .map_err(|e| GrokError::format(path, format!("{e:?}")))?;
-    write_atomic(path, &buf)
+    write_atomic(path, &serialize(&bytes, &meta))
 }
 
 /// Reads every tensor of a safetensors file.

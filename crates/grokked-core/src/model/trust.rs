@@ -7,6 +7,9 @@
 //!   absolute canonical paths.
 //! - Weights with NaN or infinite values are refused unless [`LoadPolicy::allow_nonfinite`]
 //!   (`--allow-nonfinite`) is set for debugging.
+//! - Weights whose SHA-256 differs from the one their checkpoint recorded (`trainer_state.json`)
+//!   are refused, before the model is built, unless [`LoadPolicy::allow_hash_mismatch`]
+//!   (`--allow-hash-mismatch`) is set for forensics.
 //!
 //! ```
 //! use grokked_core::model::trust::LoadPolicy;
@@ -29,7 +32,11 @@ use std::path::{Path, PathBuf};
 pub struct LoadPolicy {
     allowed_plugins: Vec<PathBuf>,
     allow_nonfinite: bool,
+    allow_hash_mismatch: bool,
 }
+
+/// The file of a checkpoint folder that records its weights' SHA-256 (`weights_sha256`).
+pub const STATE_FILE: &str = "trainer_state.json";
 
 impl LoadPolicy {
     /// Data only: no plugin libraries, finite weights only (the default).
@@ -52,6 +59,47 @@ impl LoadPolicy {
     pub fn allow_nonfinite(mut self, allow: bool) -> Self {
         self.allow_nonfinite = allow;
         self
+    }
+
+    /// Accepts (`true`) or refuses weights that differ from their recorded SHA-256.
+    pub fn allow_hash_mismatch(mut self, allow: bool) -> Self {
+        self.allow_hash_mismatch = allow;
+        self
+    }
+
+    /// Refuses `weights` of the model folder `dir` when the folder's [`STATE_FILE`] records
+    /// another SHA-256 for them (unless mismatches are allowed). A folder that records nothing
+    /// (a Hugging Face folder from elsewhere) passes.
+    pub fn check_recorded_hash(&self, dir: &Path, weights: &Path) -> Result<()> {
+        if self.allow_hash_mismatch {
+            return Ok(());
+        }
+        let state = dir.join(STATE_FILE);
+        if !state.is_file() {
+            return Ok(());
+        }
+        let text = crate::fsutil::read_to_string(&state)?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| GrokError::format(&state, e.to_string()))?;
+        match json.get("weights_sha256") {
+            None => Ok(()),
+            Some(serde_json::Value::String(recorded)) => {
+                verify_sha256(weights, recorded).map_err(|e| match e {
+                    GrokError::Format { path, msg } => GrokError::Format {
+                        path,
+                        msg: format!(
+                            "{msg}; refusing to use these weights (`--allow-hash-mismatch` \
+                             loads them anyway, for forensics)"
+                        ),
+                    },
+                    other => other,
+                })
+            }
+            Some(other) => Err(GrokError::format(
+                &state,
+                format!("field `weights_sha256`: expected a string, got {other}"),
+            )),
+        }
     }
 
     /// Whether non-finite weights are accepted.
@@ -78,4 +126,19 @@ impl LoadPolicy {
             })
         }
     }
+}
+
+/// Refuses `file` when its SHA-256 is not `recorded` (the one its [`STATE_FILE`] holds).
+pub fn verify_sha256(file: &Path, recorded: &str) -> Result<()> {
+    let found = crate::fsutil::sha256_file(file)?;
+    if !found.eq_ignore_ascii_case(recorded) {
+        return Err(GrokError::format(
+            file,
+            format!(
+                "SHA-256 {found} differs from the {recorded} recorded in {STATE_FILE}: the file \
+                 changed after it was saved (corrupt, or edited)"
+            ),
+        ));
+    }
+    Ok(())
 }

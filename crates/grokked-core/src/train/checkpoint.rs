@@ -26,6 +26,7 @@
 use crate::error::{GrokError, Result};
 use crate::fsutil::sha256_file;
 use crate::model::safetensors_io::{read_tensors, write_tensors};
+use crate::model::trust::verify_sha256;
 use crate::model::{hf, GptModel, LoadPolicy};
 use crate::train::metrics::MetricsLog;
 use crate::train::optim::Optimizer;
@@ -37,7 +38,7 @@ use std::path::{Path, PathBuf};
 /// The optimizer state file of a checkpoint.
 pub const OPTIMIZER_FILE: &str = "optimizer.safetensors";
 /// The trainer state file of a checkpoint.
-pub const STATE_FILE: &str = "trainer_state.json";
+pub use crate::model::trust::STATE_FILE;
 /// The metrics snapshot of a checkpoint.
 pub const METRICS_FILE: &str = "metrics.parquet";
 
@@ -113,22 +114,10 @@ pub fn read_state(dir: &Path) -> Result<TrainerState> {
     serde_json::from_str(&text).map_err(|e| GrokError::format(&path, e.to_string()))
 }
 
-/// Refuses `file` when its SHA-256 is not the one `trainer_state.json` recorded.
+/// Refuses `file` when its SHA-256 is not the one `trainer_state.json` recorded (a checkpoint
+/// of an older version records none).
 fn verify(file: &Path, recorded: Option<&String>) -> Result<()> {
-    let Some(recorded) = recorded else {
-        return Ok(());
-    };
-    let found = sha256_file(file)?;
-    if &found != recorded {
-        return Err(GrokError::format(
-            file,
-            format!(
-                "SHA-256 {found} differs from the {recorded} recorded in {STATE_FILE}: the file \
-                 changed after it was saved (corrupt, or edited)"
-            ),
-        ));
-    }
-    Ok(())
+    recorded.map_or(Ok(()), |r| verify_sha256(file, r))
 }
 
 /// Loads a checkpoint into `model` and `optim` after verifying its checksums; returns its state

@@ -165,7 +165,8 @@ pub struct TrainSection {
     pub lr: f64,
     /// AdamW weight decay (not applied to biases and LayerNorm).
     pub weight_decay: f64,
-    /// Adam betas.
+    /// Adam betas (exactly two).
+    #[serde(deserialize_with = "two_betas")]
     pub betas: (f64, f64),
     /// Adam epsilon.
     pub eps: f64,
@@ -207,6 +208,18 @@ pub struct TrainSection {
     pub stop_at_id_accuracy: Option<f64>,
     /// Evaluation batch size.
     pub eval_batch_size: usize,
+}
+
+/// Adam's two betas from a list that must hold exactly two (a third would be dropped unseen).
+fn two_betas<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<(f64, f64), D::Error> {
+    let v: Vec<f64> = Vec::deserialize(d)?;
+    match v.as_slice() {
+        [b1, b2] => Ok((*b1, *b2)),
+        _ => Err(serde::de::Error::invalid_length(
+            v.len(),
+            &"exactly two betas [beta1, beta2]",
+        )),
+    }
 }
 
 impl Default for TrainSection {
@@ -294,48 +307,13 @@ impl RunConfig {
         toml::to_string_pretty(self).map_err(|e| GrokError::Invalid(e.to_string()))
     }
 
-    /// Checks values that serde cannot.
+    /// Checks values that serde cannot, naming the field and its valid range.
     pub fn validate(&self) -> Result<()> {
-        let t = &self.train;
-        if t.batch_size == 0 || t.eval_batch_size == 0 {
-            return Err(GrokError::config("train.batch_size", "must be positive"));
-        }
-        if t.lr.is_nan() || t.lr <= 0.0 {
-            return Err(GrokError::config(
-                "train.lr",
-                format!("must be positive, got {}", t.lr),
-            ));
-        }
-        for (i, b) in [t.betas.0, t.betas.1].into_iter().enumerate() {
-            if !(0.0..1.0).contains(&b) {
-                return Err(GrokError::config(
-                    "train.betas",
-                    format!("beta{} must be in [0, 1), got {b}", i + 1),
-                ));
-            }
-        }
-        if t.eval.sparse_every == 0 || (t.eval.dense_until > 0 && t.eval.dense_every == 0) {
-            return Err(GrokError::config(
-                "train.eval",
-                "evaluation intervals must be positive (dense_every may be 0 only when \
-                 dense_until is 0)",
-            ));
-        }
-        if !(t.logit_temperature.is_finite() && t.logit_temperature > 0.0) {
-            return Err(GrokError::config(
-                "train.logit_temperature",
-                format!("must be positive, got {}", t.logit_temperature),
-            ));
-        }
-        if let Some(w) = t.grokfast.and_then(|g| g.window) {
-            if w == 0 {
-                return Err(GrokError::config(
-                    "train.grokfast.window",
-                    "must be positive",
-                ));
-            }
-        }
-        if let Some(a) = t.aux_bridge {
+        super::config_checks::validate_name(&self.name)?;
+        self.data.validate()?;
+        self.model.validate()?;
+        self.train.validate()?;
+        if let Some(a) = self.train.aux_bridge {
             if a.layer >= self.model.n_layer as usize {
                 return Err(GrokError::config(
                     "train.aux_bridge.layer",
@@ -345,18 +323,6 @@ impl RunConfig {
                     ),
                 ));
             }
-        }
-        if !matches!(t.device.as_str(), "auto" | "cpu" | "cuda") {
-            return Err(GrokError::config(
-                "train.device",
-                format!("`{}` is not auto, cpu or cuda", t.device),
-            ));
-        }
-        if self.model.n_embd % self.model.n_head != 0 {
-            return Err(GrokError::config(
-                "model.n_embd",
-                "must be divisible by model.n_head",
-            ));
         }
         Ok(())
     }

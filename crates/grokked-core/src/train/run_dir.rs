@@ -24,15 +24,16 @@
 //! assert!(run.lock().unwrap_err().to_string().contains(&std::process::id().to_string()));
 //! drop(lock);
 //! assert!(run.lock().is_ok());
+//! assert_eq!(run.writer().unwrap(), None);
 //! ```
 
 use crate::error::{GrokError, Result};
 use crate::model::{hf, GptModel, LoadPolicy};
 use crate::train::config::RunConfig;
 use crate::train::metrics::MetricsLog;
+use crate::train::run_lock::{self, RunLock};
 use grokked_data::tokenizer::TaskTokenizer;
 use grokked_data::{folder, TaskData};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use tch::Device;
 
@@ -53,12 +54,6 @@ pub struct LoadedRun {
     pub tokenizer: TaskTokenizer,
     /// The device the configuration asks for.
     pub device: Device,
-}
-
-/// The exclusive right to write a run folder, released when dropped.
-#[derive(Debug)]
-pub struct RunLock {
-    _file: std::fs::File,
 }
 
 /// `auto`, `cpu` or `cuda` to a device.
@@ -219,45 +214,65 @@ impl RunDir {
         policy: &LoadPolicy,
     ) -> Result<(GptModel, u64)> {
         let (step, dir) = self.checkpoint_at(step)?;
+        self.check_plugin_agrees(&dir, policy)?;
         Ok((hf::load_folder_with(&dir, device, policy)?, step))
     }
 
-    /// Takes the writer's lock (an advisory `flock` on `.lock`, recording this process's id);
-    /// fails at once with the holder's id while another process holds it.
-    pub fn lock(&self) -> Result<RunLock> {
-        std::fs::create_dir_all(&self.root).map_err(|e| GrokError::io(&self.root, e))?;
-        let path = self.lock_file();
-        let io = |e| GrokError::io(&path, e);
-        let mut file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                let holder = holder.trim();
-                return Err(GrokError::RunLocked {
-                    run: self.root.clone(),
-                    lock: path.clone(),
-                    holder: if holder.is_empty() {
-                        "unknown".into()
-                    } else {
-                        holder.to_string()
-                    },
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    /// A plugin named in `config.toml` needs consent too, and the checkpoint in `dir` must hold
+    /// the same plugin (present in both or in neither, with the pinned hash where the run config
+    /// pins one): a model silently loaded without its plugin scores a different model.
+    fn check_plugin_agrees(&self, dir: &Path, policy: &LoadPolicy) -> Result<()> {
+        if !self.config_file().is_file() {
+            return Ok(());
         }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        write!(file, "{}", std::process::id()).map_err(io)?;
-        file.flush().map_err(io)?;
-        Ok(RunLock { _file: file })
+        let run_plugin = self.config()?.model.plugin;
+        if let Some(p) = &run_plugin {
+            policy.check_plugin(p, &self.config_file())?;
+        }
+        let json = dir.join(hf::CONFIG_FILE);
+        let ckpt_plugin = hf::read_config(dir, policy)?.plugin;
+        match (&run_plugin, &ckpt_plugin) {
+            (Some(p), None) => Err(GrokError::format(
+                &json,
+                format!(
+                    "names no plugin, but the run's config.toml names {}: the checkpoint does not \
+                     hold the run's model",
+                    p.path.display()
+                ),
+            )),
+            (None, Some(p)) => Err(GrokError::format(
+                &json,
+                format!(
+                    "names the plugin {}, but the run's config.toml names none",
+                    p.path.display()
+                ),
+            )),
+            (Some(run), Some(ckpt)) => match (&run.sha256, &ckpt.sha256) {
+                (Some(pin), Some(found)) if !pin.eq_ignore_ascii_case(found) => {
+                    Err(GrokError::format(
+                        &json,
+                        format!(
+                            "records plugin SHA-256 {found}, but config.toml pins sha256 = {pin}"
+                        ),
+                    ))
+                }
+                _ => Ok(()),
+            },
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Takes the writer's lock (see [`crate::train::run_lock`]); fails at once with the
+    /// holder's id while another process holds it, and refuses a `.lock` that is a link or not a
+    /// plain file.
+    pub fn lock(&self) -> Result<RunLock> {
+        RunLock::acquire(&self.root, &self.lock_file())
+    }
+
+    /// The process id of the writer holding the run now, if any. Takes no lock and writes
+    /// nothing (a status query may read a folder it cannot write).
+    pub fn writer(&self) -> Result<Option<String>> {
+        run_lock::holder(&self.lock_file())
     }
 
     /// Removes what a crashed writer left half-written: temporary checkpoint folders

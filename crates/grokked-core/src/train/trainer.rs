@@ -18,7 +18,8 @@ use crate::train::config::RunConfig;
 use crate::train::eval::{answer_loss_with, eval_sets, tensors_of, EvalBatch, EvalSet, IGNORE};
 use crate::train::metrics::{MetricsLog, MetricsRow, Summary};
 use crate::train::optim::{OptimConfig, Optimizer};
-use crate::train::run_dir::{resolve_device, RunDir, RunLock};
+use crate::train::run_dir::{resolve_device, RunDir};
+use crate::train::run_lock::RunLock;
 use crate::train::schedule::learning_rate;
 use crate::train::telemetry::Telemetry;
 use grokked_data::encode::encode;
@@ -163,6 +164,37 @@ fn bridge_tokens(data: &TaskData, tokenizer: &TaskTokenizer) -> Vec<i64> {
         .collect()
 }
 
+/// The plugin library's SHA-256 that a resumed run must load: the one recorded by the newest of
+/// `checkpoints` whose `config.json` parses, which must equal `pin` (a `sha256` given in the
+/// run's `[model.plugin]`) when both exist.
+fn recorded_plugin_hash(
+    checkpoints: &[(u64, PathBuf)],
+    pin: Option<&str>,
+) -> Result<Option<String>> {
+    let recorded = checkpoints.iter().find_map(|(_, dir)| {
+        let file = dir.join(crate::model::hf::CONFIG_FILE);
+        crate::model::GptConfig::from_file(&file)
+            .ok()
+            .map(|c| (file, c.plugin.and_then(|p| p.sha256)))
+    });
+    match (recorded, pin) {
+        (Some((file, Some(found))), Some(pin)) if !found.eq_ignore_ascii_case(pin) => {
+            Err(GrokError::format(
+                &file,
+                format!("records plugin SHA-256 {found}, but the run config pins sha256 = {pin}"),
+            ))
+        }
+        (Some((_, Some(found))), _) => Ok(Some(found)),
+        (_, Some(pin)) => Ok(Some(pin.to_string())),
+        (_, None) => Err(GrokError::Invalid(
+            "no checkpoint's config.json records the plugin library's SHA-256, so the library \
+             cannot be checked against the one the run was trained with; pin it with sha256 = \
+             \"...\" in [model.plugin] to resume"
+                .into(),
+        )),
+    }
+}
+
 impl Trainer {
     /// Starts a run: generates (or reads) the task, writes `config.toml` and `data/` into
     /// `run_dir`. A plugin named in `cfg` counts as allowed: the caller chose it.
@@ -220,20 +252,18 @@ impl Trainer {
             Some(step) => vec![run.checkpoint_at(Some(step))?],
             None => run.checkpoints()?.into_iter().rev().collect(),
         };
-        let Some((_, newest)) = candidates.first() else {
+        if candidates.is_empty() {
             return Err(GrokError::Invalid(format!(
                 "{}: no checkpoint to resume from",
                 run_dir.display()
             )));
-        };
-        // The library must be the one the checkpoint was saved with: its recorded hash goes into
-        // the config, so a swapped library is refused before it is loaded.
+        }
+        // The library must be the one the checkpoints were saved with: the hash recorded by the
+        // newest checkpoint whose config.json parses (and the config's own pin, when it has one)
+        // goes into the config, so a swapped library is refused before it is loaded.
         let mut build_cfg = cfg.clone();
-        if let (Some(plugin), Ok(saved)) = (
-            build_cfg.model.plugin.as_mut(),
-            crate::model::GptConfig::from_file(&newest.join(crate::model::hf::CONFIG_FILE)),
-        ) {
-            plugin.sha256 = saved.plugin.and_then(|p| p.sha256);
+        if let Some(plugin) = build_cfg.model.plugin.as_mut() {
+            plugin.sha256 = recorded_plugin_hash(&candidates, plugin.sha256.as_deref())?;
         }
         let data = folder::load(&run.data_dir())?;
         let mut t = Self::build(build_cfg, run, lock, data)?;

@@ -124,6 +124,16 @@ pub fn save(data: &TaskData, dir: &Path) -> Result<()> {
 pub fn load(dir: &Path) -> Result<TaskData> {
     let file: TaskFile = read_json(&dir.join(TASK_FILE))?;
     let vocab: Vec<String> = read_json(&dir.join(VOCAB_FILE))?;
+    if let Some((first, again)) = crate::vocab::first_duplicate(&vocab) {
+        return Err(DataError::field(
+            dir.join(VOCAB_FILE).display().to_string(),
+            format!("[{again}]"),
+            format!(
+                "the token `{}` is already at [{first}]: a vocabulary lists each token once",
+                crate::error::clip(&vocab[again])
+            ),
+        ));
+    }
     let fields = match file.task {
         TaskKind::Composition => COMPOSITION_FIELDS,
         TaskKind::Comparison | TaskKind::Complex => COMPARISON_FIELDS,

@@ -92,6 +92,17 @@ fn records(text: &str, file: &str) -> Result<Vec<Vec<Field>>> {
                     }
                 }
             }
+            if let Some(&c) = chars.peek().filter(|c| !matches!(c, ',' | '\n' | '\r')) {
+                return Err(DataError::parse(
+                    file,
+                    line,
+                    column,
+                    format!(
+                        "`{c}` after a closing quote: a quoted field ends at a comma or the line's \
+                         end (write a quote inside a quoted field as \"\")"
+                    ),
+                ));
+            }
         }
         while let Some(&c) = chars.peek() {
             if c == ',' || c == '\n' || c == '\r' {
@@ -158,6 +169,21 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<ReasoningRow>> {
         .next()
         .ok_or_else(|| DataError::parse(file, 1, 1, "empty file: expected a header"))?;
     let names: Vec<&str> = header.iter().map(|f| f.text.trim()).collect();
+    for (i, f) in header.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|n| *n == names[i]) {
+            return Err(DataError::parse(
+                file,
+                f.line,
+                f.column,
+                format!(
+                    "column `{}` appears twice in the header (fields {} and {})",
+                    clip(names[i]),
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
     let index = |name: &str| names.iter().position(|n| *n == name);
     let required = REQUIRED
         .iter()

@@ -41,6 +41,14 @@ impl DataSource {
         }
     }
 
+    /// Checks a generator's parameters (a folder is checked when it is read).
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            DataSource::Generate(spec) => spec.validate(),
+            DataSource::Folder(_) => Ok(()),
+        }
+    }
+
     /// The generator's name, or `folder`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -18,6 +18,7 @@
 use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
+use crate::limits;
 use crate::sample::{choose_phi, eval_examples, rng, Rng};
 use crate::split::{FactKind, Split};
 use crate::vocab;
@@ -60,33 +61,99 @@ impl Default for ComparisonSpec {
     }
 }
 
-/// Checks the parameters shared by the comparison and complex tasks, then draws the knowledge
-/// base with the task's seeded generator, which it returns for the rest of the task's sampling.
-pub(crate) fn validated_kb(
-    task: &str,
-    entities: usize,
-    attributes: usize,
-    values: usize,
-    id_ratio: f64,
-    seed: u64,
-) -> Result<(AttributeKb, Rng, CmpNames)> {
-    let bad = |f: &str, m: String| Err(DataError::field(format!("{task} task"), f, m));
-    if entities < 2 {
-        return bad("entities", format!("need at least 2, got {entities}"));
+/// The parameters the comparison and complex tasks share.
+pub(crate) struct KbParams {
+    pub entities: usize,
+    pub attributes: usize,
+    pub values: usize,
+    pub id_ratio: f64,
+    pub max_test: usize,
+    pub seed: u64,
+}
+
+impl KbParams {
+    /// Checks the parameters shared by the comparison and complex tasks, naming the first one at
+    /// fault.
+    pub(crate) fn validate(&self, task: &str) -> Result<()> {
+        validate_kb(task, self)
     }
-    if attributes == 0 || values == 0 {
+}
+
+/// Draws the knowledge base of validated parameters with the task's seeded generator, which it
+/// returns for the rest of the task's sampling.
+pub(crate) fn draw_kb(p: &KbParams) -> (AttributeKb, Rng, CmpNames) {
+    let mut rng = rng(p.seed);
+    let kb = AttributeKb::generate(p.entities, p.attributes, p.values, p.id_ratio, &mut rng);
+    let names = CmpNames::new(&kb);
+    (kb, rng, names)
+}
+
+fn validate_kb(task: &str, p: &KbParams) -> Result<()> {
+    let place = format!("{task} task");
+    let bad = |f: &str, m: String| Err(DataError::field(&place, f, m));
+    if p.entities < 2 || p.entities > u32::MAX as usize {
         return bad(
-            "attributes",
-            "attributes and values must be positive".into(),
+            "entities",
+            format!("must be from 2 to {}, got {}", u32::MAX, p.entities),
         );
     }
-    if !(0.0..=1.0).contains(&id_ratio) {
-        return bad("id_ratio", format!("must be in [0, 1], got {id_ratio}"));
+    if p.attributes == 0 || p.attributes > u32::MAX as usize {
+        return bad(
+            "attributes",
+            format!("must be from 1 to {}, got {}", u32::MAX, p.attributes),
+        );
     }
-    let mut rng = rng(seed);
-    let kb = AttributeKb::generate(entities, attributes, values, id_ratio, &mut rng);
-    let names = CmpNames::new(&kb);
-    Ok((kb, rng, names))
+    if p.values < 2 || p.values > u32::MAX as usize {
+        return bad(
+            "values",
+            format!(
+                "must be from 2 to {} (with one value every comparison is a tie), got {}",
+                u32::MAX,
+                p.values
+            ),
+        );
+    }
+    if !(p.id_ratio > 0.0 && p.id_ratio <= 1.0) {
+        return bad(
+            "id_ratio",
+            format!(
+                "must be in (0, 1] (0 leaves nothing to train on), got {}",
+                p.id_ratio
+            ),
+        );
+    }
+    if p.max_test == 0 {
+        return bad("max_test", "must be at least 1".into());
+    }
+    // Values per entity and attribute, and the ordered pairs of each attribute.
+    let (e, a) = (p.entities as u128, p.attributes as u128);
+    limits::fits(&place, "entities", e * a * 16 + e * e * a * 8)?;
+    limits::fits(&place, "values", p.values as u128 * 32)
+}
+
+/// Refuses a probability outside [0, 1] or a negative (or non-finite) phi.
+pub(crate) fn check_shares(
+    place: &str,
+    probabilities: &[(&str, f64)],
+    phi: Option<f64>,
+) -> Result<()> {
+    for (field, v) in probabilities {
+        if !(0.0..=1.0).contains(v) {
+            return Err(DataError::field(
+                place,
+                *field,
+                format!("must be in [0, 1], got {v}"),
+            ));
+        }
+    }
+    if let Some(phi) = phi.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+        return Err(DataError::field(
+            place,
+            "phi",
+            format!("must be non-negative, got {phi}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Token strings of the comparison vocabulary.
@@ -119,16 +186,31 @@ impl CmpNames {
 }
 
 impl ComparisonSpec {
+    fn kb_params(&self) -> KbParams {
+        KbParams {
+            entities: self.entities,
+            attributes: self.attributes,
+            values: self.values,
+            id_ratio: self.id_ratio,
+            max_test: self.max_test,
+            seed: self.seed,
+        }
+    }
+
+    /// Checks the parameters, naming the first one at fault.
+    pub fn validate(&self) -> Result<()> {
+        check_shares(
+            "comparison task",
+            &[("test_id_prob", self.test_id_prob)],
+            Some(self.phi),
+        )?;
+        self.kb_params().validate("comparison")
+    }
+
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        let (kb, mut rng, names) = validated_kb(
-            "comparison",
-            self.entities,
-            self.attributes,
-            self.values,
-            self.id_ratio,
-            self.seed,
-        )?;
+        self.validate()?;
+        let (kb, mut rng, names) = draw_kb(&self.kb_params());
         let atomic = |split, a: usize, e: usize| {
             Example::new(
                 split,

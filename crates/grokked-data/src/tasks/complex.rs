@@ -17,8 +17,8 @@
 //! ```
 
 use crate::attributes::{AttributeKb, Pair, PairClass, PairPools};
-use crate::comparison::{validated_kb, CmpNames};
-use crate::error::Result;
+use crate::comparison::{check_shares, draw_kb, CmpNames, KbParams};
+use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
 use crate::proof::{proved_label, ComparisonGraph};
 use crate::sample::{choose, eval_examples, ratio_count, Rng};
@@ -132,16 +132,41 @@ fn balanced(
 }
 
 impl ComplexSpec {
+    fn kb_params(&self) -> KbParams {
+        KbParams {
+            entities: self.entities,
+            attributes: self.attributes,
+            values: self.values,
+            id_ratio: self.id_ratio,
+            max_test: self.max_test,
+            seed: self.seed,
+        }
+    }
+
+    /// Checks the parameters, naming the first one at fault.
+    pub fn validate(&self) -> Result<()> {
+        check_shares(
+            "complex task",
+            &[
+                ("test_id_prob", self.test_id_prob),
+                ("train_ratio", self.train_ratio),
+            ],
+            None,
+        )?;
+        if self.queries_per_label == 0 {
+            return Err(DataError::field(
+                "complex task",
+                "queries_per_label",
+                "must be at least 1",
+            ));
+        }
+        self.kb_params().validate("complex")
+    }
+
     /// Generates the task.
     pub fn generate(&self) -> Result<TaskData> {
-        let (kb, mut rng, names) = validated_kb(
-            "complex",
-            self.entities,
-            self.attributes,
-            self.values,
-            self.id_ratio,
-            self.seed,
-        )?;
+        self.validate()?;
+        let (kb, mut rng, names) = draw_kb(&self.kb_params());
         let atomic = |split, a: usize, e: usize| {
             Example::new(
                 split,

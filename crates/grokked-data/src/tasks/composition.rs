@@ -17,6 +17,7 @@
 
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
+use crate::limits;
 use crate::sample::{choose_phi, eval_examples, ratio_count, rng, subset_mask};
 use crate::split::{FactKind, Split};
 use crate::vocab;
@@ -76,11 +77,17 @@ impl CompositionSpec {
     /// Checks the parameters, naming the first one at fault.
     pub fn validate(&self) -> Result<()> {
         let bad = |f: &str, m: String| Err(DataError::field("composition task", f, m));
-        if self.entities == 0 || self.relations == 0 || self.out_degree == 0 {
-            return bad(
-                "entities",
-                "entities, relations and out_degree must be positive".into(),
-            );
+        for (field, v) in [
+            ("entities", self.entities),
+            ("relations", self.relations),
+            ("out_degree", self.out_degree),
+        ] {
+            if v == 0 || v > u32::MAX as usize {
+                return bad(field, format!("must be from 1 to {}, got {v}", u32::MAX));
+            }
+        }
+        if self.max_test == 0 {
+            return bad("max_test", "must be at least 1".into());
         }
         if self.out_degree > self.relations {
             return bad(
@@ -103,6 +110,15 @@ impl CompositionSpec {
         if self.phi < 0.0 || !self.phi.is_finite() {
             return bad("phi", format!("must be non-negative, got {}", self.phi));
         }
+        // Atomic facts, then every two-hop path through them (pairs of fact indices), then the
+        // examples; the relations' tokens.
+        let (e, d) = (self.entities as u128, self.out_degree as u128);
+        limits::fits(
+            "composition task",
+            "entities",
+            e * d * 16 + e * d * d * 8 + e * d * 256,
+        )?;
+        limits::fits("composition task", "relations", self.relations as u128 * 32)?;
         Ok(())
     }
 

@@ -173,6 +173,10 @@ impl RulesSpec {
                 ));
             }
         }
+        if self.rows == 0 {
+            return Err(DataError::field("rules task", "rows", "must be at least 1"));
+        }
+        crate::limits::fits("rules task", "rows", self.rows as u128 * 512)?;
         let mut rng = rng(self.seed);
         let n_ood = (self.rows as f64 * self.ood_ratio).round() as usize;
         let n_test = (self.rows as f64 * self.test_id_ratio).round() as usize;

@@ -47,8 +47,11 @@ impl TaskTokenizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        if vocab.iter().collect::<std::collections::HashSet<_>>().len() != vocab.len() {
-            return Err(DataError::Invalid("vocabulary has duplicate tokens".into()));
+        if let Some((first, again)) = crate::vocab::first_duplicate(vocab) {
+            return Err(DataError::Invalid(format!(
+                "vocabulary has the token `{}` twice (positions {first} and {again})",
+                crate::error::clip(&vocab[again])
+            )));
         }
         let model = WordLevel::builder()
             .vocab(map)

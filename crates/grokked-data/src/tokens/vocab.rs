@@ -78,3 +78,12 @@ pub fn comparison_vocab(entities: usize, attributes: usize, values: usize) -> Ve
         .chain((0..attributes).flat_map(|a| (0..3).map(move |c| label(a, c))))
         .collect()
 }
+
+/// The first token that `vocab` repeats, as (its first position, the repeat's position).
+pub fn first_duplicate(vocab: &[String]) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::with_capacity(vocab.len());
+    vocab
+        .iter()
+        .enumerate()
+        .find_map(|(i, t)| seen.insert(t.as_str(), i).map(|first| (first, i)))
+}

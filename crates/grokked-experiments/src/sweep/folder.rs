@@ -74,8 +74,12 @@ impl SweepDir {
             root: root.to_path_buf(),
             spec,
         };
+        // Nothing is written until the whole spec is known good and no point is training.
+        sweep.validate(&bases)?;
         if sweep.root.join(SPEC_FILE).is_file() {
-            return Self::open(root)?.grow(sweep, &bases, spec_path);
+            let existing = Self::open(root)?;
+            existing.refuse_if_running()?;
+            return existing.grow(sweep, &bases, spec_path);
         }
         std::fs::create_dir_all(root).map_err(|e| GrokError::io(root, e))?;
         for (file, text) in &bases {
@@ -83,6 +87,64 @@ impl SweepDir {
         }
         sweep.write_spec()?;
         Ok(sweep)
+    }
+
+    /// Checks every point before any starts: each point's config builds from its base (every
+    /// key exists, every value is valid) and no two points share a name (after values are
+    /// normalised: `0.10` is `0.1`, `1e-3` is `0.001`). Reports every bad point at once.
+    fn validate(&self, bases: &[(PathBuf, String)]) -> Result<()> {
+        let mut problems = Vec::new();
+        let mut seen: std::collections::BTreeMap<&str, usize> = Default::default();
+        let points = self.points();
+        for point in &points {
+            if let Some(first) = seen.insert(&point.name, point.index) {
+                problems.push(format!(
+                    "points {first} and {} are the same point `{}` (repeated seeds or grid \
+                     values that are equal once parsed)",
+                    point.index, point.name
+                ));
+            }
+            let file = self.spec.base_path(point, Path::new(""));
+            let Some((_, text)) = bases.iter().find(|(f, _)| *f == file) else {
+                problems.push(format!(
+                    "point {}: no base config {}",
+                    point.name,
+                    file.display()
+                ));
+                continue;
+            };
+            let built = RunConfig::from_toml_str(text).and_then(|c| self.spec.apply(point, c));
+            match built {
+                Err(GrokError::Invalid(msg)) => problems.push(msg),
+                Err(e) => problems.push(e.to_string()),
+                Ok(_) => {}
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(GrokError::Invalid(format!(
+            "sweep {}: {} problem(s) among its {} points; none was started:\n  {}",
+            self.spec.name,
+            problems.len(),
+            points.len(),
+            problems.join("\n  ")
+        )))
+    }
+
+    /// Refuses while a process trains one of the folder's points (a status read: no lock taken).
+    fn refuse_if_running(&self) -> Result<()> {
+        for point in self.points() {
+            if current_status(&self.point_dir(&point))? == Status::Running {
+                return Err(GrokError::Invalid(format!(
+                    "{}: point {} is being trained by another process; let that sweep finish \
+                     (or stop it) first",
+                    self.root.display(),
+                    point.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Reopens this sweep under `new`, a spec that may have grown (more seeds, grid values or
@@ -110,20 +172,8 @@ impl SweepDir {
             return Ok(self);
         }
         // Runners name the points they start, so growth cannot swap a queued point for another;
-        // but a point must not be trained by two processes, nor a folder grow under a runner
-        // that would then report a stale count: the spec grows only while none is training.
+        // and the caller refused a folder with a point in training.
         let old_points = self.points();
-        if let Some(busy) = old_points
-            .iter()
-            .find(|p| matches!(current_status(&self.point_dir(p)), Ok(Status::Running)))
-        {
-            return Err(GrokError::Invalid(format!(
-                "{}: point {} is being trained by another process; let that sweep finish (or \
-                 stop it) before adding points",
-                self.root.display(),
-                busy.name
-            )));
-        }
         let new_points = new.points();
         for old in old_points {
             let Some(point) = new_points.iter().find(|p| p.name == old.name) else {

@@ -86,7 +86,7 @@ fn write_status(run: &Path, status: &PointStatus) -> Result<()> {
 }
 
 /// Where a point stands now: its recorded outcome, else running (another process holds its
-/// run's lock), interrupted (it has checkpoints) or pending.
+/// run's lock), interrupted (it has checkpoints) or pending. Reads only: it takes no lock.
 pub fn current_status(run: &Path) -> Result<Status> {
     if let Some(s) = read_status(run)? {
         if s.status == Status::Done {
@@ -94,7 +94,7 @@ pub fn current_status(run: &Path) -> Result<Status> {
         }
     }
     let dir = RunDir::new(run);
-    if dir.exists() && dir.lock().is_err() {
+    if dir.writer()?.is_some() {
         return Ok(Status::Running);
     }
     if let Some(s) = read_status(run)? {
@@ -148,6 +148,9 @@ pub fn run_point(
     })();
     let wall_s = earlier_wall + start.elapsed().as_secs_f64();
     let status = match outcome {
+        // Refused by the lock: the point belongs to the process that holds it, so nothing of
+        // this attempt is recorded in its folder.
+        Err(e @ GrokError::RunLocked { .. }) => return Err(e),
         Ok(last_step) => PointStatus {
             status: Status::Done,
             wall_s,
