@@ -34,7 +34,7 @@ def main():
     client = NotebookClient(
         nb,
         timeout=timeout,
-        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "rust"),
+        kernel_name=nb.metadata.get("kernelspec", {}).get("name", "grokked-rust"),
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}},
     )
     failed = None

@@ -5,8 +5,13 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$GROKKED_ROOT"
-cargo build --release -q -p grokked-cli
 grokked="${CARGO_TARGET_DIR:-target}/release/grokked"
+if [ ! -x "$grokked" ]; then
+    echo "grokked: building the grokked command (release). The first build compiles the libtorch" \
+         "bindings, polars and tokenizers: about 10 minutes on 2 cores; later builds take seconds." >&2
+fi
+# cargo shows its own progress (crates compiled of the total) while it builds.
+cargo build --release -p grokked-cli
 run="${GROKKED_RUN_DIR:-runs/composition-small}"
 if [ -d "$run/checkpoints" ]; then
     "$grokked" train --resume "$run" "$@"

@@ -57,6 +57,8 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 NodeName=$host CPUs=$(nproc) State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP
+# Small, so that the tests see a sweep split into several arrays.
+MaxArraySize=3
 CONF
     export SLURM_CONF="$dir/slurm.conf"
     slurmctld -f "$SLURM_CONF"

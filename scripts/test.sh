@@ -24,3 +24,5 @@ cargo build -p shared-depth -p fact-memory -p fixture-panicking -p fixture-wrong
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 scripts/notebooks.sh
+# The kernel as plain Jupyter Lab or VS Code starts it: by name, with no environment of its own.
+scripts/notebooks.sh --kernel-check

@@ -33,7 +33,7 @@ fn notebooks_are_stripped_and_depend_only_on_the_facade() {
     assert!(all.len() >= 12, "{} notebooks", all.len());
     for (name, nb) in &all {
         assert_eq!(
-            nb["metadata"]["kernelspec"]["name"], "rust",
+            nb["metadata"]["kernelspec"]["name"], "grokked-rust",
             "{name}: kernel"
         );
         let cells = nb["cells"].as_array().unwrap();

@@ -100,7 +100,15 @@ fn main() -> anyhow::Result<()> {
     if !exe.is_file() {
         bail!("{} missing: scripts/bench.sh builds it", exe.display());
     }
-    let report = run_local(&sweep, &LocalOptions { jobs, threads, exe })?;
+    let report = run_local(
+        &sweep,
+        &LocalOptions {
+            jobs,
+            threads,
+            exe,
+            retries: 0,
+        },
+    )?;
     for (name, err) in &report.failed {
         eprintln!("point {name} failed: {err}");
     }

@@ -6,6 +6,7 @@ mod generate;
 mod lens;
 mod memory;
 mod plugin;
+mod signals;
 mod sweep;
 mod train;
 mod trust;

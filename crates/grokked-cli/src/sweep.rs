@@ -1,4 +1,4 @@
-//! `grokked sweep run|point|collect|status`.
+//! `grokked sweep run|point|collect|status|cancel|export`.
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
@@ -7,7 +7,7 @@ use grokked_experiments::sweep::collect::{collect, status_table, summary};
 use grokked_experiments::sweep::export::{export, record_run};
 use grokked_experiments::sweep::local::{run_local, LocalOptions};
 use grokked_experiments::sweep::point::{run_point, Status};
-use grokked_experiments::sweep::slurm::{submit_slurm, SlurmOptions};
+use grokked_experiments::sweep::slurm::{cancel_slurm, submit_slurm, SlurmOptions};
 use grokked_experiments::sweep::SweepDir;
 use std::path::PathBuf;
 
@@ -26,6 +26,11 @@ pub enum SweepCommand {
     },
     /// Print one line per point: its settings, status, landmarks and final accuracies.
     Status {
+        /// A sweep folder.
+        dir: PathBuf,
+    },
+    /// Cancel every Slurm job array of a sweep (their ids are in SWEEP/slurm/job_id).
+    Cancel {
         /// A sweep folder.
         dir: PathBuf,
     },
@@ -77,9 +82,17 @@ pub struct RunArgs {
     /// Slurm: a further #SBATCH option, e.g. --sbatch=--mem=4G (repeatable).
     #[arg(long = "sbatch", value_name = "OPTION", allow_hyphen_values = true)]
     sbatch: Vec<String>,
-    /// Slurm: wait until the whole array has finished.
+    /// Slurm: wait until every array has finished.
     #[arg(long)]
     wait: bool,
+    /// Try a failed point again up to N times (locally and in each Slurm task); every attempt
+    /// is recorded in the point's sweep_status.json.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    retries: usize,
+    /// Slurm, with --time: seconds before the time limit that a point is signalled to save a
+    /// checkpoint and requeue itself (--signal=B:USR1@SECONDS, --requeue).
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    signal_before: u32,
     /// An override for every point, after the spec's own (repeatable), e.g. a plugin's path on
     /// this machine: --set model.plugin.path=target/release/libshared_depth.so.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -116,6 +129,15 @@ pub fn run(cmd: SweepCommand) -> anyhow::Result<()> {
                 sweep.summary_file().display(),
                 sweep.plots_dir().display()
             );
+            Ok(())
+        }
+        SweepCommand::Cancel { dir } => {
+            let ids = cancel_slurm(&SweepDir::open(&dir)?)?;
+            if ids.is_empty() {
+                println!("{} has no Slurm jobs to cancel", dir.display());
+            } else {
+                println!("cancelled Slurm job(s) {}", ids.join(", "));
+            }
             Ok(())
         }
         SweepCommand::Export { dir, dest } => {
@@ -157,6 +179,7 @@ fn run_sweep(a: RunArgs) -> anyhow::Result<()> {
                     jobs: a.jobs,
                     threads,
                     exe,
+                    retries: a.retries,
                 },
             )?;
             println!(
@@ -185,14 +208,21 @@ fn run_sweep(a: RunArgs) -> anyhow::Result<()> {
                 extra: a.sbatch,
                 wait: a.wait,
                 exe,
+                retries: a.retries,
+                signal_before: a.signal_before,
+                max_array_size: None,
             };
             match submit_slurm(&sweep, &opts)? {
                 None => println!("every point of {} is done", a.out.display()),
                 Some(s) => println!(
                     "submitted job array {} ({} points): {}",
-                    s.job_id,
+                    s.job_ids.join(", "),
                     s.points,
-                    s.script.display()
+                    s.scripts
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }
         }
@@ -216,7 +246,12 @@ fn point(a: PointArgs) -> anyhow::Result<()> {
         point.name,
         point.sets.join(" ")
     );
-    let status = run_point(&sweep, &point, &mut ProgressBarObserver::new())?;
+    let status = run_point(
+        &sweep,
+        &point,
+        &mut ProgressBarObserver::new(),
+        Some(crate::signals::stop_flag()),
+    )?;
     match status.status {
         Status::Done => {
             println!(
@@ -224,6 +259,14 @@ fn point(a: PointArgs) -> anyhow::Result<()> {
                 point.name, status.last_step, status.wall_s
             );
             Ok(())
+        }
+        Status::Interrupted => {
+            eprintln!(
+                "point {} interrupted by a signal at step {}: its checkpoint is saved and it \
+                 resumes when run again",
+                point.name, status.last_step
+            );
+            std::process::exit(crate::signals::INTERRUPTED);
         }
         _ => bail!(
             "point {} failed: {}",

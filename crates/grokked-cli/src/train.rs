@@ -79,6 +79,7 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
         trainer.model.device(),
         trainer.data.count(grokked_data::Split::Train)
     );
+    trainer.stop_on(crate::signals::stop_flag());
     let start = std::time::Instant::now();
     let from = trainer.step;
     let mut observers = (
@@ -90,6 +91,15 @@ pub fn run_train(a: TrainArgs) -> anyhow::Result<()> {
     let chart = &observers.1;
     if let Some(Err(e)) = chart.outcome() {
         eprintln!("warning: the grokking chart was not drawn: {e}");
+    }
+    if trainer.interrupted {
+        eprintln!(
+            "interrupted by a signal at step {}: its checkpoint is saved; continue with \
+             `grokked train --resume {}`",
+            trainer.step,
+            trainer.run.path().display()
+        );
+        std::process::exit(crate::signals::INTERRUPTED);
     }
     println!(
         "{} steps in {secs:.1}s ({:.1} steps/s); metrics: {}; plot: {}",

@@ -272,3 +272,33 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         "{err}"
     );
 }
+
+#[test]
+fn a_failed_local_point_is_retried_and_each_attempt_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_spec(tmp.path());
+    let out = tmp.path().join("out");
+    let run = grokked()
+        .args(["sweep", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "2", "--threads", "2", "--retries", "1"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let text = String::from_utf8_lossy(&run.stdout);
+    assert!(text.contains("failed: phi-5.0_seed-0"), "{text}");
+    let status: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("points/phi-5.0_seed-0/sweep_status.json")).unwrap(),
+    )
+    .unwrap();
+    let tries = status["attempts"].as_array().unwrap();
+    assert_eq!(tries.len(), 2, "{status}");
+    assert!(tries.iter().all(|a| a["status"] == "failed"), "{status}");
+    let done: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("points/phi-1.0_seed-0/sweep_status.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(done["attempts"].as_array().unwrap().len(), 1);
+}

@@ -43,7 +43,7 @@ pub use crate::model::trust::STATE_FILE;
 pub const METRICS_FILE: &str = "metrics.parquet";
 
 /// What besides tensors a resumed run needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainerState {
     /// Optimizer steps taken.
     pub step: u64,
@@ -55,6 +55,21 @@ pub struct TrainerState {
     /// SHA-256 of `optimizer.safetensors`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub optimizer_sha256: Option<String>,
+    /// The training losses summed since the last evaluation (a checkpoint off the evaluation
+    /// schedule, e.g. on a cluster's warning signal, carries them to the resumed run).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub loss_sum: f64,
+    /// How many losses `loss_sum` holds.
+    #[serde(default, skip_serializing_if = "is_zero_count")]
+    pub loss_count: u64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_zero_count(v: &u64) -> bool {
+    *v == 0
 }
 
 impl TrainerState {
@@ -65,6 +80,8 @@ impl TrainerState {
             seed,
             weights_sha256: None,
             optimizer_sha256: None,
+            loss_sum: 0.0,
+            loss_count: 0,
         }
     }
 }

@@ -200,6 +200,8 @@ pub struct TrainSection {
     pub aux_bridge: Option<AuxBridgeConfig>,
     /// Record weight norms, logit scale and the bridge's logit-lens MRR with each evaluation.
     pub telemetry: bool,
+    /// Write TensorBoard event files (`RUN/tensorboard/`) with each evaluation.
+    pub tensorboard: bool,
     /// When to evaluate every split.
     pub eval: Interval,
     /// When to write checkpoints.
@@ -244,6 +246,7 @@ impl Default for TrainSection {
             logit_temperature: 1.0,
             aux_bridge: None,
             telemetry: true,
+            tensorboard: true,
             eval: Interval {
                 dense_every: 2000,
                 dense_until: 40_000,

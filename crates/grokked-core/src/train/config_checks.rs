@@ -110,12 +110,12 @@ impl TrainSection {
         )?;
         in_range("train.eps", t.eps, t.eps > 0.0, "positive")?;
         for (i, b) in [t.betas.0, t.betas.1].into_iter().enumerate() {
-            in_range(
-                &format!("train.betas[{i}]"),
-                b,
-                (0.0..1.0).contains(&b),
-                "in [0, 1)",
-            )?;
+            if !(b.is_finite() && (0.0..1.0).contains(&b)) {
+                return Err(GrokError::config(
+                    "train.betas",
+                    format!("beta{} must be in [0, 1), got {b}", i + 1),
+                ));
+            }
         }
         if t.eval.sparse_every == 0 || (t.eval.dense_until > 0 && t.eval.dense_every == 0) {
             return Err(GrokError::config(

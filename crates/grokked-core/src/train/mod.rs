@@ -22,6 +22,7 @@ pub mod run_dir;
 pub mod run_lock;
 pub mod schedule;
 pub mod telemetry;
+pub mod tensorboard;
 pub mod trainer;
 
 pub use config::{

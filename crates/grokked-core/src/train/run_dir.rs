@@ -6,6 +6,7 @@
 //! RUN/metrics.parquet      one row per evaluation
 //! RUN/checkpoints/step-N/  Hugging Face model folder + optimizer and trainer state
 //! RUN/plots/  RUN/analysis/
+//! RUN/tensorboard/         TensorBoard event files, one event per evaluation
 //! RUN/.lock                held by the one process writing the run
 //! ```
 //!
@@ -117,6 +118,11 @@ impl RunDir {
     /// `analysis/`.
     pub fn analysis_dir(&self) -> PathBuf {
         self.root.join("analysis")
+    }
+
+    /// `tensorboard/`, the run's TensorBoard event files.
+    pub fn tensorboard_dir(&self) -> PathBuf {
+        self.root.join("tensorboard")
     }
 
     /// `.lock`, the writer's lock file.

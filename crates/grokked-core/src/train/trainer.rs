@@ -22,10 +22,12 @@ use crate::train::run_dir::{resolve_device, RunDir};
 use crate::train::run_lock::RunLock;
 use crate::train::schedule::learning_rate;
 use crate::train::telemetry::Telemetry;
+use crate::train::tensorboard::{row_scalars, EventLog};
 use grokked_data::encode::encode;
 use grokked_data::tokenizer::TaskTokenizer;
 use grokked_data::{folder, vocab, FactKind, Split, TaskData, TaskKind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tch::{Kind, Tensor};
 
 /// Receives progress from [`Trainer::run`]; every method has an empty default.
@@ -123,6 +125,12 @@ pub struct Trainer {
     loss_sum: f64,
     loss_count: u64,
     config_pending: bool,
+    /// The TensorBoard event file, opened at the first evaluation (`[train] tensorboard`).
+    events: Option<EventLog>,
+    /// Set from outside (a signal handler) to stop at the next step with a checkpoint.
+    stop: Option<&'static AtomicBool>,
+    /// Whether the last [`Trainer::run`] stopped on that flag before its end.
+    pub interrupted: bool,
     _lock: RunLock,
 }
 
@@ -213,6 +221,8 @@ impl Trainer {
         let notes = removed_notes(run.remove_stale_temporaries(&lock)?);
         crate::fsutil::write_atomic(&run.config_file(), cfg.to_toml()?.as_bytes())?;
         folder::save(&data, &run.data_dir())?;
+        // Events of an earlier attempt that never reached a checkpoint start over.
+        EventLog::keep_through(&run.tensorboard_dir(), None)?;
         let mut t = Self::build(cfg, run, lock, data)?;
         t.notes = notes;
         Ok(t)
@@ -280,8 +290,12 @@ impl Trainer {
                 load_checkpoint(dir, &mut t.model, &mut t.optim, &opts.policy)
             });
             match loaded {
-                Ok((_, mut metrics)) => {
+                Ok((state, mut metrics)) => {
                     t.step = *step;
+                    t.loss_sum = state.loss_sum;
+                    t.loss_count = state.loss_count;
+                    // The killed attempt's evaluations after this step are redone.
+                    EventLog::keep_through(&t.run.tensorboard_dir(), Some(*step))?;
                     metrics.set_extra(t.metrics.extra.clone());
                     t.metrics = metrics;
                     t.notes.append(&mut notes);
@@ -384,6 +398,9 @@ impl Trainer {
             loss_sum: 0.0,
             loss_count: 0,
             config_pending: false,
+            events: None,
+            stop: None,
+            interrupted: false,
             _lock: lock,
         })
     }
@@ -516,7 +533,27 @@ impl Trainer {
         self.loss_count = 0;
         self.metrics.push(row);
         observer.on_eval(&self.metrics);
+        self.write_events()?;
         self.metrics.save(&self.run.metrics_file())
+    }
+
+    /// Appends the newest metrics row to the run's TensorBoard events.
+    fn write_events(&mut self) -> Result<()> {
+        if !self.cfg.train.tensorboard {
+            return Ok(());
+        }
+        let Some(row) = self.metrics.rows.last() else {
+            return Ok(());
+        };
+        if self.events.is_none() {
+            self.events = Some(EventLog::open(&self.run.tensorboard_dir())?);
+        }
+        let scalars = row_scalars(&self.metrics, row);
+        let step = row.step;
+        self.events
+            .as_mut()
+            .expect("opened above")
+            .write_scalars(step, &scalars)
     }
 
     /// Writes a checkpoint of the current step (and, the first time after a resume with new
@@ -524,7 +561,11 @@ impl Trainer {
     /// a checkpoint never holds a model that diverged.
     pub fn checkpoint(&mut self) -> Result<PathBuf> {
         self.read_losses()?;
-        let state = TrainerState::new(self.step, self.cfg.train.seed);
+        let mut state = TrainerState::new(self.step, self.cfg.train.seed);
+        // The mean loss of the next metrics row spans this checkpoint: a run resumed here
+        // continues the same sum.
+        state.loss_sum = self.loss_sum;
+        state.loss_count = self.loss_count;
         let dir = save_checkpoint(
             &self.run,
             &self.model,
@@ -547,10 +588,18 @@ impl Trainer {
             .map(|(_, a)| *a)
     }
 
+    /// Makes [`Trainer::run`] stop after the step during which `flag` became true, with a
+    /// checkpoint of that step and [`Trainer::interrupted`] set (for a cluster's warning signal:
+    /// the run resumes exactly where it stopped).
+    pub fn stop_on(&mut self, flag: &'static AtomicBool) {
+        self.stop = Some(flag);
+    }
+
     /// Trains to `max_steps` (or the early-stop accuracy), evaluating and checkpointing on
     /// schedule.
     pub fn run(&mut self, observer: &mut dyn TrainObserver) -> Result<Summary> {
         let max = self.cfg.train.max_steps;
+        self.interrupted = false;
         observer.on_start(self.step, max);
         if self.step == 0 && self.metrics.rows.is_empty() {
             self.record(observer)?;
@@ -581,9 +630,14 @@ impl Trainer {
                     .rows
                     .last()
                     .is_some_and(|r| r.step == self.step);
-            if save || stop {
+            let signalled = self.stop.is_some_and(|f| f.load(Ordering::SeqCst));
+            if save || stop || signalled {
                 let dir = self.checkpoint()?;
                 observer.on_checkpoint(self.step, &dir);
+            }
+            if signalled && self.step < max {
+                self.interrupted = true;
+                break;
             }
             if stop {
                 break;

@@ -1,13 +1,14 @@
 //! Running a sweep on this machine: up to `jobs` points at once, each in its own process (the
 //! same binary's `sweep point`) with the threads split between them, so a crash or a kill of one
 //! point leaves the others running. Done points are skipped, interrupted ones resume, failed ones
-//! are reported while the others go on (and are tried again on the next run).
+//! are tried again up to `retries` times (each attempt recorded in the point's status), then
+//! reported while the others go on (and are tried again on the next run).
 //!
 //! ```no_run
 //! use grokked_experiments::sweep::{folder::SweepDir, local::{run_local, LocalOptions}};
 //! let sweep = SweepDir::create("datasets/sweeps/weight-decay.toml".as_ref(), "runs/sweeps/wd".as_ref()).unwrap();
 //! let exe = std::path::PathBuf::from("target/release/grokked");
-//! let report = run_local(&sweep, &LocalOptions { jobs: 2, threads: 2, exe }).unwrap();
+//! let report = run_local(&sweep, &LocalOptions { jobs: 2, threads: 2, exe, retries: 1 }).unwrap();
 //! println!("{} done, {} failed", report.done, report.failed.len());
 //! ```
 
@@ -28,6 +29,8 @@ pub struct LocalOptions {
     pub threads: usize,
     /// The `grokked` binary that runs one point (`grokked sweep point`).
     pub exe: PathBuf,
+    /// How many times a failed point is tried again within this run.
+    pub retries: usize,
 }
 
 /// What a local run did.
@@ -66,6 +69,7 @@ pub fn run_local(sweep: &SweepDir, opts: &LocalOptions) -> Result<RunReport> {
             .expect("valid template"),
     );
     let mut running: Vec<(super::spec::Point, Child)> = Vec::new();
+    let mut tries: std::collections::HashMap<String, usize> = Default::default();
     let message = |r: &RunReport, running: usize| {
         format!(
             "{} done, {running} running, {} failed",
@@ -76,11 +80,25 @@ pub fn run_local(sweep: &SweepDir, opts: &LocalOptions) -> Result<RunReport> {
     while !queue.is_empty() || !running.is_empty() {
         while running.len() < jobs {
             let Some(point) = queue.pop() else { break };
+            *tries.entry(point.name.clone()).or_default() += 1;
             let log_path = sweep.point_log(&point);
             if let Some(dir) = log_path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| GrokError::io(dir, e))?;
             }
-            let log = std::fs::File::create(&log_path).map_err(|e| GrokError::io(&log_path, e))?;
+            // A retry appends to the log of the attempt before it.
+            let attempt = tries[&point.name];
+            let mut log = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(attempt > 1)
+                .truncate(attempt == 1)
+                .open(&log_path)
+                .map_err(|e| GrokError::io(&log_path, e))?;
+            if attempt > 1 {
+                use std::io::Write;
+                writeln!(log, "--- attempt {attempt} ---")
+                    .map_err(|e| GrokError::io(&log_path, e))?;
+            }
             let err_log = log.try_clone().map_err(|e| GrokError::io(&log_path, e))?;
             let child = Command::new(&opts.exe)
                 .args(["sweep", "point"])
@@ -103,23 +121,38 @@ pub fn run_local(sweep: &SweepDir, opts: &LocalOptions) -> Result<RunReport> {
                 None => still.push((point, child)),
                 Some(exit) => {
                     let recorded = read_status(&sweep.point_dir(&point))?;
-                    match recorded {
-                        Some(s) if exit.success() && s.status == Status::Done => report.done += 1,
-                        Some(s) if s.status == Status::Failed => report.failed.push((
-                            point.name.clone(),
-                            s.error.unwrap_or_else(|| "failed".into()),
+                    let failure = match recorded {
+                        Some(s) if exit.success() && s.status == Status::Done => None,
+                        Some(s) if s.status == Status::Failed => {
+                            Some(s.error.unwrap_or_else(|| "failed".into()))
+                        }
+                        Some(s) if s.status == Status::Interrupted => {
+                            Some(format!("interrupted by a signal at step {}", s.last_step))
+                        }
+                        _ => Some(format!(
+                            "its process ended ({exit}) without recording an outcome; see {}",
+                            sweep.point_log(&point).display()
                         )),
-                        _ => report.failed.push((
-                            point.name.clone(),
-                            format!(
-                                "its process ended ({exit}) without recording an outcome; see {}",
-                                sweep.point_log(&point).display()
-                            ),
-                        )),
-                    }
-                    bar.inc(1);
-                    if let Some((name, err)) = report.failed.last().filter(|f| f.0 == point.name) {
-                        bar.println(format!("point {name} failed: {err}"));
+                    };
+                    let attempt = tries[&point.name];
+                    match failure {
+                        None => {
+                            report.done += 1;
+                            bar.inc(1);
+                        }
+                        Some(err) if attempt <= opts.retries => {
+                            bar.println(format!(
+                                "point {} failed (attempt {attempt} of {}): {err}; trying again",
+                                point.name,
+                                opts.retries + 1
+                            ));
+                            queue.push(point);
+                        }
+                        Some(err) => {
+                            bar.println(format!("point {} failed: {err}", point.name));
+                            report.failed.push((point.name.clone(), err));
+                            bar.inc(1);
+                        }
                     }
                 }
             }
