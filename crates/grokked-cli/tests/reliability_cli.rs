@@ -116,7 +116,8 @@ fn run_and_model_folders_load_a_plugin_only_with_consent() {
     assert!(ran);
 }
 
-/// A tiny trained run whose last checkpoint (step 4) has NaN weights in one tensor.
+/// A tiny trained run whose last checkpoint (step 4) has NaN weights in one tensor, saved as a
+/// diverged run would save them (the recorded SHA-256 is theirs).
 fn broken_run(dir: &Path) {
     let config = dir.join("run.toml");
     std::fs::write(&config, TINY_RUN).unwrap();
@@ -136,6 +137,12 @@ fn broken_run(dir: &Path) {
             .fill_(f64::NAN);
     });
     hf::save_folder(&model, &ckpt).unwrap();
+    let state_path = ckpt.join("trainer_state.json");
+    let mut state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    state["weights_sha256"] =
+        grokked_core::fsutil::sha256_file(&ckpt.join(hf::WEIGHTS_FILE)).unwrap().into();
+    std::fs::write(&state_path, state.to_string()).unwrap();
 }
 
 #[test]
