@@ -140,8 +140,9 @@ fn broken_run(dir: &Path) {
     let state_path = ckpt.join("trainer_state.json");
     let mut state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
-    state["weights_sha256"] =
-        grokked_core::fsutil::sha256_file(&ckpt.join(hf::WEIGHTS_FILE)).unwrap().into();
+    state["weights_sha256"] = grokked_core::fsutil::sha256_file(&ckpt.join(hf::WEIGHTS_FILE))
+        .unwrap()
+        .into();
     std::fs::write(&state_path, state.to_string()).unwrap();
 }
 
