@@ -57,11 +57,27 @@ pub struct TrainerState {
     pub optimizer_sha256: Option<String>,
     /// The training losses summed since the last evaluation (a checkpoint off the evaluation
     /// schedule, e.g. on a cluster's warning signal, carries them to the resumed run).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero", with = "exact_f64")]
     pub loss_sum: f64,
     /// How many losses `loss_sum` holds.
     #[serde(default, skip_serializing_if = "is_zero_count")]
     pub loss_count: u64,
+}
+
+/// An f64 written as the shortest text that reads back to the same bits, and read with Rust's
+/// correctly rounded parser (serde_json's own float parsing may be off by one unit in the last
+/// place, and a resumed run must continue the exact sum).
+mod exact_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:?}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -156,4 +172,21 @@ pub fn load_checkpoint(
         .map_err(|e| GrokError::format(&opt_path, e.to_string()))?;
     let metrics = MetricsLog::load(&dir.join(METRICS_FILE))?;
     Ok((state, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TrainerState;
+
+    #[test]
+    fn the_loss_sum_reads_back_to_the_same_bits() {
+        for sum in [0.1 + 0.2, 1.0 / 3.0, 2.3267314830445685e-4 * 499.0, 1e-300] {
+            let mut state = TrainerState::new(3, 0);
+            state.loss_sum = sum;
+            state.loss_count = 7;
+            let json = serde_json::to_string(&state).unwrap();
+            let back: TrainerState = serde_json::from_str(&json).unwrap();
+            assert_eq!(back.loss_sum.to_bits(), sum.to_bits(), "{json}");
+        }
+    }
 }
