@@ -15,7 +15,8 @@ from jupyter_client.manager import start_new_kernel
 CELLS = [
     ':dep grokked = { path = ".." }',
     "use grokked::prelude::*;\n"
-    "let m = GptModel::new(GptConfig::small(30, 16, 1, 8, 2), Device::Cpu).unwrap();\n"
+    "let size = GptSize { vocab_size: 30, n_positions: 16, n_layer: 1, n_embd: 8, n_head: 2 };\n"
+    "let m = GptModel::new(GptConfig::new(size), Device::Cpu).unwrap();\n"
     "let t = Tensor::from_slice(&[1i64, 2, 3]);\n"
     "assert!(m.num_parameters() > 0);\n"
     "t.sum(Kind::Int64).int64_value(&[])",

@@ -4,7 +4,7 @@ mod support;
 
 use grokked::compare_memory::{compare_memory, CompareOptions};
 use grokked::prelude::*;
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
 use support::column_text;
 
 #[test]

@@ -4,9 +4,11 @@
 
 mod tiny_run;
 
-use grokked::data::{composition::CompositionSpec, folder, official_json, DataSource};
+use grokked::data::{
+    io::folder, io::official_json, tasks::composition::CompositionSpec, DataSource,
+};
 use grokked::prelude::*;
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
 use grokked::train::RunDir;
 use std::path::Path;
 

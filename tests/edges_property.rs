@@ -4,7 +4,7 @@
 //! whole test binary). Values are drawn around the edges: zero, negative, huge, NaN, infinity,
 //! strings where numbers go, and the characters that break CSV.
 
-use grokked::data::{official_json, reasoning_csv};
+use grokked::data::{io::official_json, io::reasoning_csv};
 use grokked::experiments::sweep::folder::SweepDir;
 use grokked::prelude::*;
 use grokked::train::RunConfig;
@@ -175,14 +175,20 @@ proptest! {
 /// generator and the integration steps of integrated gradients.
 #[test]
 fn sizes_beyond_memory_are_errors_not_aborts() {
-    let mut cfg = GptConfig::small(20, 8, 1, 8, 2);
+    let mut cfg = GptConfig::new(GptSize {
+        vocab_size: 20,
+        n_positions: 8,
+        n_layer: 1,
+        n_embd: 8,
+        n_head: 2,
+    });
     cfg.vocab_size = 1 << 40;
     let err = GptModel::new(cfg, Device::Cpu).unwrap_err().to_string();
     assert!(
         err.contains("vocab_size") && err.contains("would need"),
         "{err}"
     );
-    let spec = grokked::data::composition::CompositionSpec {
+    let spec = grokked::data::tasks::composition::CompositionSpec {
         entities: 1_000_000_000_000,
         ..Default::default()
     };

@@ -4,14 +4,15 @@
 
 mod tiny_run;
 
-use grokked::data::vocab;
+use grokked::data::tokens::vocab;
 use grokked::lens::cache::run_with_cache;
 use grokked::prelude::*;
 use grokked::train::batches::BatchOrder;
 use grokked::train::eval::{answer_loss, answer_loss_with, stablemax_cross_entropy, IGNORE};
 use grokked::train::grad_filters::{orthogonalize, GrokfastFilter};
 use grokked::train::muon::{newton_schulz, rms_scale};
-use grokked::train::optim::{decays, OptimConfig, Optimizer};
+use grokked::train::optim::{decays, Optimizer};
+use grokked::train::OptimConfig;
 use grokked::train::{AuxBridgeConfig, GrokfastConfig, LossKind, MuonConfig};
 use std::collections::HashMap;
 use tiny_run::tiny_run_config as tiny;
@@ -45,7 +46,16 @@ type Snapshot = (
 
 fn one_step(cfg: OptimConfig, lr: f64) -> Snapshot {
     let model = with_seed(11, || {
-        GptModel::new(GptConfig::small(10, 8, 1, 8, 2), Device::Cpu)
+        GptModel::new(
+            GptConfig::new(GptSize {
+                vocab_size: 10,
+                n_positions: 8,
+                n_layer: 1,
+                n_embd: 8,
+                n_head: 2,
+            }),
+            Device::Cpu,
+        )
     })
     .unwrap();
     let mut opt = Optimizer::new(&model.vs, cfg).unwrap();

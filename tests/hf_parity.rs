@@ -54,7 +54,16 @@ fn python_checkpoint_loads_with_equal_logits_and_greedy_ids() {
 fn rust_checkpoint_loads_in_python_with_equal_logits() {
     let dir = tempfile::tempdir().unwrap();
     let model = with_seed(11, || {
-        GptModel::new(GptConfig::small(50257, 64, 2, 64, 4), Device::Cpu)
+        GptModel::new(
+            GptConfig::new(GptSize {
+                vocab_size: 50257,
+                n_positions: 64,
+                n_layer: 2,
+                n_embd: 64,
+                n_head: 4,
+            }),
+            Device::Cpu,
+        )
     })
     .unwrap();
     hf::save_folder(&model, dir.path()).unwrap();

@@ -12,7 +12,14 @@ use grokked::prelude::*;
 fn model() -> GptModel {
     with_seed(17, || {
         GptModel::new(
-            GptConfig::small(50, 16, 3, 32, 4).with_dropout(0.0),
+            GptConfig::new(GptSize {
+                vocab_size: 50,
+                n_positions: 16,
+                n_layer: 3,
+                n_embd: 32,
+                n_head: 4,
+            })
+            .with_dropout(0.0),
             Device::Cpu,
         )
     })
@@ -111,7 +118,14 @@ fn patching_with_own_activations_changes_nothing_and_full_layer0_patch_reproduce
 /// A model whose blocks add nothing (zero projections) and whose token embeddings are one-hot:
 /// the residual stream is the token's own embedding at every layer.
 fn hand_built() -> GptModel {
-    let cfg = GptConfig::small(8, 4, 2, 16, 2).with_dropout(0.0);
+    let cfg = GptConfig::new(GptSize {
+        vocab_size: 8,
+        n_positions: 4,
+        n_layer: 2,
+        n_embd: 16,
+        n_head: 2,
+    })
+    .with_dropout(0.0);
     let m = GptModel::new(cfg, Device::Cpu).unwrap();
     tch::no_grad(|| {
         for (name, mut t) in m.vs.variables() {
@@ -292,8 +306,10 @@ fn gauss_legendre_beats_riemann_and_linear_ig_is_exact() {
 
 #[test]
 fn analysis_report_writes_tables_and_plots_for_a_run() {
-    use grokked::lens::report::{analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions};
-    use grokked::train::trainer::Silent;
+    use grokked::experiments::report::{
+        analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions,
+    };
+    use grokked::train::observer::Silent;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = RunConfig::from_toml_str(
         "name = \"t\"\n[data]\ntask = \"composition\"\nentities = 20\nrelations = 4\nout_degree = 2\nphi = 1.5\n\

@@ -9,7 +9,14 @@ use grokked::prelude::*;
 fn tiny() -> GptModel {
     with_seed(5, || {
         GptModel::new(
-            GptConfig::small(97, 32, 2, 32, 4).with_dropout(0.0),
+            GptConfig::new(GptSize {
+                vocab_size: 97,
+                n_positions: 32,
+                n_layer: 2,
+                n_embd: 32,
+                n_head: 4,
+            })
+            .with_dropout(0.0),
             Device::Cpu,
         )
     })

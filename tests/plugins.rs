@@ -8,10 +8,12 @@ use grokked::model::LoadPolicy;
 use grokked::plugin::abi::ModelDims;
 use grokked::plugin::host::{load_plugin, PluginConfig, PluginError};
 use grokked::prelude::*;
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
 use grokked::train::{ResumeOptions, RunDir};
 use std::path::PathBuf;
 
+#[path = "support/model.rs"]
+mod model_support;
 mod support;
 use support::plugin_library as library;
 
@@ -52,7 +54,7 @@ fn shared_depth_equals_core_blocks_looped_forward_and_backward() {
     let (plugin_grads, plugin_xgrad) = (grads(&params), x.grad().copy());
 
     // Reference: the core's Block modules holding the same weights, applied k blocks x n times.
-    let cfg = GptConfig::small(10, 8, 2, 16, 2).with_dropout(0.0);
+    let cfg = model_support::two_layer_config().with_dropout(0.0);
     let vs = tch::nn::VarStore::new(Device::Cpu);
     let blocks: Vec<Block> = (0..2)
         .map(|i| Block::new(&(vs.root() / "h" / i), &cfg).unwrap())
@@ -288,7 +290,7 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
 
 #[test]
 fn plugin_placement_is_validated() {
-    let mut cfg = GptConfig::small(10, 8, 2, 16, 2);
+    let mut cfg = model_support::two_layer_config();
     cfg.plugin = Some(PluginConfig::new(
         library("shared_depth"),
         serde_json::json!({}),

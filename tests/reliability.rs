@@ -3,15 +3,19 @@
 //! scored, and every edge says clearly what is wrong without losing saved work. (The command-line
 //! probes live in `crates/grokked-cli/tests/reliability_cli.rs`.)
 
+#[path = "support/model.rs"]
+mod model_support;
 mod support;
 mod tiny_run;
 
-use grokked::data::{composition::CompositionSpec, folder, official_json, reasoning_csv};
+use grokked::data::{
+    io::folder, io::official_json, io::reasoning_csv, tasks::composition::CompositionSpec,
+};
 use grokked::model::safetensors_io::{read_tensors, write_tensors};
 use grokked::model::LoadPolicy;
 use grokked::plugin::host::{resolve_library, PluginConfig};
 use grokked::prelude::*;
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
 use grokked::train::{ResumeOptions, RunDir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +24,17 @@ use tiny_run::tiny_run_config as tiny;
 
 /// A random 2-layer model saved as a model folder in `dir`.
 fn model_folder(dir: &Path) -> GptModel {
-    let model = GptModel::new(GptConfig::small(20, 8, 2, 16, 4), Device::Cpu).unwrap();
+    let model = GptModel::new(
+        GptConfig::new(GptSize {
+            vocab_size: 20,
+            n_positions: 8,
+            n_layer: 2,
+            n_embd: 16,
+            n_head: 4,
+        }),
+        Device::Cpu,
+    )
+    .unwrap();
     hf::save_folder(&model, dir).unwrap();
     model
 }
@@ -92,7 +106,7 @@ fn plugin_paths_are_resolved_to_canonical_files_never_searched_for() {
     let via_dots = up.join(lib.strip_prefix("/").unwrap());
     assert_eq!(resolve_library(&via_dots).unwrap(), canonical);
     // The model records the canonical path and the library's hash.
-    let mut cfg = GptConfig::small(10, 8, 2, 16, 2);
+    let mut cfg = model_support::two_layer_config();
     cfg.plugin = Some(PluginConfig::new(via_dots, serde_json::json!({}), 0, 1));
     let model = GptModel::new(cfg, Device::Cpu).unwrap();
     let recorded = model.config().plugin.clone().unwrap();
@@ -480,7 +494,7 @@ fn the_gpt2_tokenizer_files_ship_with_the_repository() {
     let root = support::workspace_root().join("datasets/gpt2");
     let license = std::fs::read_to_string(root.join("LICENSE")).unwrap();
     for file in ["encoder.json", "vocab.bpe"] {
-        let hash = grokked::core::fsutil::sha256_file(&root.join(file)).unwrap();
+        let hash = grokked::model::fsutil::sha256_file(&root.join(file)).unwrap();
         assert!(
             license.contains(&format!("{hash} {file}")),
             "{file}: {hash}"

@@ -5,7 +5,7 @@
 mod tiny_run;
 
 use grokked::prelude::*;
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
 use tiny_run::tiny_run_config as tiny;
 
 fn weights(t: &Trainer) -> Vec<(String, Tensor)> {

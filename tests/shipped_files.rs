@@ -6,9 +6,9 @@
 
 mod support;
 
-use grokked::data::table::read_parquet;
+use grokked::data::io::table::read_parquet;
 use grokked::prelude::*;
-use grokked::sweep::point::{current_status, Status};
+use grokked::sweep::status::{current_status, Status};
 use grokked::sweep::{SweepDir, SweepSpec};
 use grokked::train::{RunDir, Trainer};
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ fn composition_fast_is_composition_small_with_a_grokking_method() {
     let fast = RunConfig::from_file(&dir.join("composition-fast.toml")).unwrap();
     assert_eq!(fast.data, small.data, "same data and splits");
     assert_eq!(fast.model, small.model, "same model");
-    assert!(fast.train.muon.is_some() && small.train.muon.is_none());
+    assert!(fast.train.optim.muon.is_some() && small.train.optim.muon.is_none());
     // The learning rate is the one the learning-rate sweep chose for Muon.
     let sweep =
         SweepSpec::from_file(&workspace_root().join("datasets/sweeps/learning-rate.toml")).unwrap();
@@ -48,7 +48,7 @@ fn composition_fast_is_composition_small_with_a_grokking_method() {
         .iter()
         .any(|v| v.as_float() == Some(fast.train.lr)));
     let mut same = fast.train.clone();
-    same.muon = None;
+    same.optim.muon = None;
     same.lr = small.train.lr;
     same.eval = small.train.eval;
     same.checkpoint = small.train.checkpoint;

@@ -6,8 +6,8 @@
 mod support;
 mod tiny_run;
 
+use grokked::train::observer::Silent;
 use grokked::train::tensorboard::{read_scalars, row_scalars};
-use grokked::train::trainer::Silent;
 use grokked::train::{RunDir, Trainer};
 use std::collections::BTreeMap;
 use std::path::Path;

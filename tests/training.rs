@@ -1,15 +1,16 @@
 //! The trainer end to end on tiny configs: learning, exact resume, checkpoint safety, the
 //! optimizer's groups and update rule, Grokfast, and exact-match evaluation.
 
-use grokked::data::encode::encode;
-use grokked::data::tokenizer::TaskTokenizer;
+use grokked::data::tokens::encode::encode;
+use grokked::data::tokens::tokenizer::TaskTokenizer;
 use grokked::prelude::*;
-use grokked::train::chart_observer::GrokkingChart;
 use grokked::train::eval::{exact_match, tensors_of};
 use grokked::train::grad_filters::GrokfastFilter;
-use grokked::train::optim::{OptimConfig, Optimizer};
-use grokked::train::trainer::Silent;
+use grokked::train::observer::Silent;
+use grokked::train::optim::Optimizer;
+use grokked::train::OptimConfig;
 use grokked::train::{GrokfastConfig, MetricsLog, ResumeOptions, RunDir};
+use grokked::viz::chart_observer::GrokkingChart;
 
 mod tiny_run;
 use tiny_run::tiny_run_config as tiny;
@@ -122,7 +123,17 @@ fn non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint() {
 
 #[test]
 fn decay_groups_hold_exactly_the_weights() {
-    let model = GptModel::new(GptConfig::small(10, 8, 2, 8, 2), Device::Cpu).unwrap();
+    let model = GptModel::new(
+        GptConfig::new(GptSize {
+            vocab_size: 10,
+            n_positions: 8,
+            n_layer: 2,
+            n_embd: 8,
+            n_head: 2,
+        }),
+        Device::Cpu,
+    )
+    .unwrap();
     let opt = Optimizer::new(&model.vs, OptimConfig::default()).unwrap();
     let mut expect_decay = vec![
         "transformer.wpe.weight".to_string(),
@@ -151,7 +162,17 @@ fn decay_groups_hold_exactly_the_weights() {
 #[test]
 fn first_adamw_step_matches_the_closed_form() {
     // After one step m_hat = g and v_hat = g^2, so p1 = p0 (1 - lr wd) - lr g / (|g| + eps).
-    let model = GptModel::new(GptConfig::small(10, 8, 1, 8, 2), Device::Cpu).unwrap();
+    let model = GptModel::new(
+        GptConfig::new(GptSize {
+            vocab_size: 10,
+            n_positions: 8,
+            n_layer: 1,
+            n_embd: 8,
+            n_head: 2,
+        }),
+        Device::Cpu,
+    )
+    .unwrap();
     let (lr, wd, eps) = (0.01, 0.5, 1e-8);
     let mut opt = Optimizer::new(
         &model.vs,
@@ -229,7 +250,13 @@ fn exact_match_equals_greedy_generation_on_hand_made_cases() {
     let enc = encode(&tok, data.split(Split::Train)).unwrap();
     let model = with_seed(3, || {
         GptModel::new(
-            GptConfig::small(tok.vocab_size() as i64, 8, 1, 16, 2),
+            GptConfig::new(GptSize {
+                vocab_size: tok.vocab_size() as i64,
+                n_positions: 8,
+                n_layer: 1,
+                n_embd: 16,
+                n_head: 2,
+            }),
             Device::Cpu,
         )
     })

@@ -8,9 +8,9 @@
 //! ```
 
 use anyhow::{bail, Context};
-use grokked_core::model::safetensors_io::write_tensors;
-use grokked_core::train::Trainer;
 use grokked_data::Split;
+use grokked_model::safetensors_io::write_tensors;
+use grokked_train::Trainer;
 use std::path::{Path, PathBuf};
 
 /// Runs `f` and returns its wall time in seconds with its value.
@@ -82,8 +82,8 @@ pub fn run_peer(
     let cfg = serde_json::json!({
         "n_layer": gpt.n_layer, "n_embd": gpt.n_embd, "n_head": gpt.n_head, "vocab_size": gpt.vocab_size,
         "n_positions": gpt.n_positions, "dropout": c.model.dropout, "lr": c.train.lr,
-        "weight_decay": c.train.weight_decay, "betas": [c.train.betas.0, c.train.betas.1], "eps": c.train.eps,
-        "batch_size": c.train.batch_size, "warmup_steps": c.train.warmup_steps, "grad_clip": c.train.grad_clip,
+        "weight_decay": c.train.optim.weight_decay, "betas": [c.train.optim.betas.0, c.train.optim.betas.1], "eps": c.train.optim.eps,
+        "batch_size": c.train.batch_size, "warmup_steps": c.train.warmup_steps, "grad_clip": c.train.optim.grad_clip,
         "steps": steps, "seed": c.train.seed, "threads": tch::get_num_threads(), "device": device,
         "init": serde_json::to_value(c.model.init)?, "eval_every": eval_every, "stop_at_id": stop_at_id,
         "bf16": c.train.bf16 && device == "cuda", "warmup": if eval_every == 0 { 10 } else { 0 },

@@ -6,10 +6,10 @@
 //!
 //! Run: `scripts/bench.sh compare_runs RUN_A RUN_B`.
 
-use grokked_core::fsutil::sha256_file;
-use grokked_core::model::safetensors_io::read_tensors;
-use grokked_core::train::checkpoint::OPTIMIZER_FILE;
-use grokked_core::train::RunDir;
+use grokked_model::fsutil::sha256_file;
+use grokked_model::safetensors_io::read_tensors;
+use grokked_train::run_dir::OPTIMIZER_FILE;
+use grokked_train::RunDir;
 use std::path::PathBuf;
 
 fn main() -> anyhow::Result<()> {
@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
     if sa != sb {
         diffs.push(format!("latest checkpoint: step {sa} vs step {sb}"));
     }
-    for file in [grokked_core::model::hf::WEIGHTS_FILE, OPTIMIZER_FILE] {
+    for file in [grokked_model::hf::WEIGHTS_FILE, OPTIMIZER_FILE] {
         let sorted = |dir: &std::path::Path| -> anyhow::Result<Vec<(String, tch::Tensor)>> {
             let mut t = read_tensors(&dir.join(file))?;
             t.sort_by(|a, b| a.0.cmp(&b.0));

@@ -3,7 +3,7 @@
 //! Run: `scripts/bench.sh data_gen` (release build). Goal: under 5 s on 2 cores.
 
 use grokked_bench::timed;
-use grokked_data::{composition::CompositionSpec, folder, table};
+use grokked_data::{io::folder, io::table, tasks::composition::CompositionSpec};
 
 fn main() -> anyhow::Result<()> {
     let spec = CompositionSpec {

@@ -6,9 +6,9 @@
 //! Run: `scripts/bench.sh step_profile [STEPS]` (set `BF16=1` to lower matmuls to bf16).
 
 use grokked_bench::{root, timed};
-use grokked_core::train::eval::answer_loss;
-use grokked_core::train::telemetry::Telemetry;
-use grokked_core::train::{RunConfig, Trainer};
+use grokked_train::eval::answer_loss;
+use grokked_train::telemetry::Telemetry;
+use grokked_train::{RunConfig, Trainer};
 use tch::{Device, Kind, Tensor};
 
 /// Multiply-add FLOPs of one forward pass of `tokens` tokens through the GPT-2 of `cfg`
@@ -42,7 +42,7 @@ fn main() -> anyhow::Result<()> {
     let kind = std::env::var("BF16").is_ok().then_some(Kind::BFloat16);
     let per = |s: f64| 1000.0 * s / steps as f64;
     let (fwd, fwd_bwd, opt) =
-        grokked_core::model::precision::with_compute_kind(kind, || -> anyhow::Result<_> {
+        grokked_model::precision::with_compute_kind(kind, || -> anyhow::Result<_> {
             let gpt = &t.model.gpt;
             let (fwd, _) = timed(|| {
                 (0..steps).for_each(|_| {

@@ -10,12 +10,12 @@
 
 use anyhow::{bail, Context};
 use grokked_bench::{root, run_peer};
-use grokked_core::train::Trainer;
 use grokked_data::Split;
 use grokked_experiments::sweep::collect::point_metrics;
 use grokked_experiments::sweep::local::{run_local, LocalOptions};
-use grokked_experiments::sweep::point::read_status;
+use grokked_experiments::sweep::status::read_status;
 use grokked_experiments::sweep::{SweepDir, SweepSpec};
+use grokked_train::Trainer;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

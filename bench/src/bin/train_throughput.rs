@@ -8,7 +8,7 @@
 //! 10 untimed warm-up steps first. Goal: ratio >= 2.
 
 use grokked_bench::{root, run_peer, timed};
-use grokked_core::train::{RunConfig, Trainer};
+use grokked_train::{RunConfig, Trainer};
 
 /// Untimed steps before the timed ones (both sides).
 const WARMUP: u64 = 10;

@@ -2,8 +2,8 @@
 
 use crate::trust::TrustArgs;
 use clap::Args;
-use grokked_core::lens::report::{analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions};
 use grokked_data::Split;
+use grokked_experiments::report::{analyze_checkpoint, lens_across_checkpoints, AnalyzeOptions};
 use std::path::PathBuf;
 
 /// Arguments of `grokked analyze`.

@@ -2,7 +2,9 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
-use grokked_data::{folder, official_json, reasoning_csv, rules::RulesSpec, TaskSpec};
+use grokked_data::{
+    io::folder, io::official_json, io::reasoning_csv, tasks::rules::RulesSpec, TaskSpec,
+};
 use std::path::{Path, PathBuf};
 
 /// `grokked data ...`

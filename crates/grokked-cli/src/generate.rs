@@ -3,9 +3,9 @@
 use crate::trust::TrustArgs;
 use anyhow::{bail, Context};
 use clap::Args;
-use grokked_core::model::bpe::Gpt2Tokenizer;
-use grokked_core::model::generate::{generate, Decoding, GenerateOpts};
-use grokked_core::model::hf;
+use grokked_model::bpe::Gpt2Tokenizer;
+use grokked_model::generate::{generate, Decoding, GenerateOpts};
+use grokked_model::hf;
 use std::path::PathBuf;
 
 /// Arguments of `grokked generate`.

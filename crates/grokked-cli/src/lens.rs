@@ -4,13 +4,13 @@
 use crate::trust::TrustArgs;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use grokked_core::lens::cache::{run_with_cache_at, save_cache};
-use grokked_core::lens::integrated_gradients::{
+use grokked_lens::cache::{run_with_cache_at, save_cache};
+use grokked_lens::integrated_gradients::{
     integrated_gradients, Baseline, IgOptions, IgTarget, Method,
 };
-use grokked_core::lens::logit_lens::top_tokens;
-use grokked_core::model::bpe::Gpt2Tokenizer;
-use grokked_core::model::{hf, GptModel, HookSite};
+use grokked_lens::logit_lens::top_tokens;
+use grokked_model::bpe::Gpt2Tokenizer;
+use grokked_model::{hf, GptModel, HookSite};
 use std::path::{Path, PathBuf};
 use tch::Tensor;
 

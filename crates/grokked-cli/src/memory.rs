@@ -1,9 +1,9 @@
 //! `grokked compare-memory`: parametric (grokked) versus retrieval-augmented reasoning.
 
 use clap::Args;
-use grokked_core::train::progress::ProgressBarObserver;
-use grokked_core::train::RunConfig;
 use grokked_experiments::compare_memory::{compare_memory, CompareOptions};
+use grokked_train::progress::ProgressBarObserver;
+use grokked_train::RunConfig;
 use std::path::PathBuf;
 
 /// Arguments of `grokked compare-memory`.

@@ -2,13 +2,13 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use grokked_core::train::progress::ProgressBarObserver;
 use grokked_experiments::sweep::collect::{collect, status_table, summary};
 use grokked_experiments::sweep::export::{export, record_run};
 use grokked_experiments::sweep::local::{run_local, LocalOptions};
-use grokked_experiments::sweep::point::{run_point, Status};
 use grokked_experiments::sweep::slurm::{cancel_slurm, submit_slurm, SlurmOptions};
 use grokked_experiments::sweep::SweepDir;
+use grokked_experiments::sweep::{point::run_point, status::Status};
+use grokked_train::progress::ProgressBarObserver;
 use std::path::PathBuf;
 
 /// `grokked sweep ...`

@@ -3,10 +3,10 @@
 use crate::trust::TrustArgs;
 use anyhow::{bail, Context};
 use clap::Args;
-use grokked_core::train::chart_observer::GrokkingChart;
-use grokked_core::train::eval::{eval_sets, evaluate_sets};
-use grokked_core::train::progress::ProgressBarObserver;
-use grokked_core::train::{ResumeOptions, RunConfig, RunDir, Trainer};
+use grokked_train::eval::{eval_sets, evaluate_sets};
+use grokked_train::progress::ProgressBarObserver;
+use grokked_train::{ResumeOptions, RunConfig, RunDir, Trainer};
+use grokked_viz::chart_observer::GrokkingChart;
 use std::path::PathBuf;
 
 /// Arguments of `grokked train`.

@@ -2,7 +2,7 @@
 //! `--allow-hash-mismatch`).
 
 use clap::Args;
-use grokked_core::model::LoadPolicy;
+use grokked_model::LoadPolicy;
 use std::path::PathBuf;
 
 /// Consent flags shared by every command that opens a model or run.

@@ -6,7 +6,7 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_core::train::RunDir;
+use grokked_train::RunDir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::{plugin_library, success_stdout};

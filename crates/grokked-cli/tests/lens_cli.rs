@@ -151,7 +151,7 @@ fn lens_commands_agree_with_transformer_lens_captum_and_hf() {
         "hf_peer.py",
         &["logits", m, IDS_JSON, logits.to_str().unwrap()],
     );
-    let logits = grokked_core::model::safetensors_io::read_tensors(&logits)
+    let logits = grokked_model::safetensors_io::read_tensors(&logits)
         .unwrap()
         .remove(0)
         .1;

@@ -6,8 +6,8 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_core::model::{hf, GptConfig, GptModel};
-use grokked_core::train::RunDir;
+use grokked_model::{hf, GptConfig, GptModel, GptSize};
+use grokked_train::RunDir;
 use std::path::Path;
 use std::process::{Command, Output};
 use support::{constructor_marker, plugin_library, success_stdout};
@@ -140,7 +140,7 @@ fn broken_run(dir: &Path) {
     let state_path = ckpt.join("trainer_state.json");
     let mut state: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
-    state["weights_sha256"] = grokked_core::fsutil::sha256_file(&ckpt.join(hf::WEIGHTS_FILE))
+    state["weights_sha256"] = grokked_model::fsutil::sha256_file(&ckpt.join(hf::WEIGHTS_FILE))
         .unwrap()
         .into();
     std::fs::write(&state_path, state.to_string()).unwrap();
@@ -223,7 +223,17 @@ fn a_second_train_on_a_locked_run_fails_naming_the_holder() {
 #[test]
 fn generate_refuses_arguments_it_would_ignore() {
     let dir = tempfile::tempdir().unwrap();
-    let model = GptModel::new(GptConfig::small(50257, 16, 1, 8, 2), tch::Device::Cpu).unwrap();
+    let model = GptModel::new(
+        GptConfig::new(GptSize {
+            vocab_size: 50257,
+            n_positions: 16,
+            n_layer: 1,
+            n_embd: 8,
+            n_head: 2,
+        }),
+        tch::Device::Cpu,
+    )
+    .unwrap();
     hf::save_folder(&model, dir.path()).unwrap();
     let d = dir.path().to_str().unwrap();
     let base = ["generate", "--model", d, "--prompt", "The quick brown fox"];

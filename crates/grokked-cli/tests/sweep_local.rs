@@ -5,9 +5,9 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_core::train::RunDir;
-use grokked_data::table::read_parquet;
+use grokked_data::io::table::read_parquet;
 use grokked_experiments::sweep::SweepDir;
+use grokked_train::RunDir;
 use std::path::Path;
 use std::process::Command;
 use support::{column_text, success_stdout};

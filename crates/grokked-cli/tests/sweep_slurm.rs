@@ -7,7 +7,7 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_data::table::read_parquet;
+use grokked_data::io::table::read_parquet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::{column_text, success_stdout, workspace_root};
@@ -170,7 +170,7 @@ fn attempts(point: &Path) -> Vec<(String, u64)> {
 
 /// The rows of a run's metrics as text (floats exact, NaN equal to NaN).
 fn metrics_text(run: &Path) -> Vec<String> {
-    grokked_core::train::RunDir::new(run)
+    grokked_train::RunDir::new(run)
         .metrics()
         .unwrap()
         .rows

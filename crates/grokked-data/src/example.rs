@@ -9,7 +9,7 @@
 //! ```
 
 use crate::split::{FactKind, Split};
-use crate::vocab::END_ANSWER;
+use crate::tokens::vocab::END_ANSWER;
 use serde::{Deserialize, Serialize};
 
 /// One example: the input tokens and the full target (input + answer + `</a>`), as the official
@@ -26,7 +26,7 @@ pub struct Example {
     pub target_text: String,
     /// Structure ids named by the task's [`TaskData::fields`] (e.g. h, r1, b, r2, t).
     pub fields: [Option<i64>; 5],
-    /// For complex-reasoning queries: one proof chain (see [`crate::complex`]).
+    /// For complex-reasoning queries: one proof chain (see [`crate::tasks::complex`]).
     pub proof: Option<String>,
 }
 
@@ -75,7 +75,7 @@ pub enum TaskKind {
     Comparison,
     /// Comparison with queries provable only through transitive chains (paper section 5).
     Complex,
-    /// Natural-language questions with premises (see [`crate::question_task`]).
+    /// Natural-language questions with premises (see [`crate::tasks::question_task`]).
     Questions,
 }
 

@@ -2,11 +2,12 @@
 //! tokenizers and their encoding into token ids with loss masks. No tch here.
 //!
 //! - [`tasks`]: the generators; [`spec::TaskSpec`] names one with its parameters;
+//! - [`split`]: where every example's split is decided (names, seeded draws, ID/OOD pools);
 //! - [`io`]: task folders, the paper's released format, the reasoning CSV, Parquet;
 //! - [`tokens`]: vocabularies, tokenizers, encoding.
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, Split};
+//! use grokked_data::{tasks::composition::CompositionSpec, Split};
 //! let data = CompositionSpec { entities: 30, relations: 6, out_degree: 3, phi: 2.0, ..Default::default() }
 //!     .generate()
 //!     .unwrap();
@@ -19,19 +20,13 @@ pub mod error;
 pub mod example;
 pub mod io;
 pub mod limits;
-pub mod sample;
 pub mod spec;
 pub mod split;
 pub mod tasks;
 pub mod tokens;
 
-// The modules under their short paths (`grokked_data::composition`, `grokked_data::folder`, ...).
-pub use io::{atomic_file, folder, official_json, reasoning_csv, source, table};
-pub use tasks::{attributes, comparison, complex, composition, graph, proof, question_task, rules};
-pub use tokens::{encode, tokenizer, vocab};
-
 pub use error::{DataError, Result};
 pub use example::{Example, TaskData, TaskKind};
-pub use source::DataSource;
+pub use io::source::DataSource;
 pub use spec::TaskSpec;
 pub use split::{FactKind, Split, ALL_SPLITS, EVAL_SPLITS};

@@ -11,11 +11,11 @@
 //! assert!(spec.with_overrides(&[("attributes", "3".into())]).is_err());
 //! ```
 
-use crate::comparison::ComparisonSpec;
-use crate::complex::ComplexSpec;
-use crate::composition::CompositionSpec;
 use crate::error::{DataError, Result};
 use crate::example::TaskData;
+use crate::tasks::comparison::ComparisonSpec;
+use crate::tasks::complex::ComplexSpec;
+use crate::tasks::composition::CompositionSpec;
 use serde::{Deserialize, Serialize};
 
 /// The parameters of one of the knowledge-graph tasks.

@@ -4,7 +4,9 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_data::{official_json, tokenizer::TaskTokenizer, vocab, FactKind, Split};
+use grokked_data::{
+    io::official_json, tokens::tokenizer::TaskTokenizer, tokens::vocab, FactKind, Split,
+};
 use support::{python, success_stdout};
 
 mod small_tasks;

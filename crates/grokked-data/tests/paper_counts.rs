@@ -1,6 +1,6 @@
 //! The paper's default settings give the paper's counts (closed form).
 
-use grokked_data::{comparison::ComparisonSpec, composition::CompositionSpec, Split};
+use grokked_data::{tasks::comparison::ComparisonSpec, tasks::composition::CompositionSpec, Split};
 
 #[test]
 fn composition_paper_setting_counts() {

@@ -1,8 +1,8 @@
 //! The premises/question/answer CSV: validation errors with file, line and column; the rules
 //! generator's cases and held-out names.
 
-use grokked_data::reasoning_csv::{parse, read, write};
-use grokked_data::rules::RulesSpec;
+use grokked_data::io::reasoning_csv::{parse, read, write};
+use grokked_data::tasks::rules::RulesSpec;
 
 #[test]
 fn errors_name_file_line_and_column() {

@@ -1,10 +1,10 @@
 //! No leakage between training and test splits, provable complex queries, deterministic files.
 
 use grokked_data::{
-    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, folder, vocab,
-    Example, FactKind, Split, TaskData,
+    io::folder, tasks::comparison::ComparisonSpec, tasks::complex::ComplexSpec,
+    tasks::composition::CompositionSpec, tokens::vocab, Example, FactKind, Split, TaskData,
 };
-use grokked_data::{question_task, rules::RulesSpec};
+use grokked_data::{tasks::question_task, tasks::rules::RulesSpec};
 use std::collections::{HashMap, HashSet};
 
 mod small_tasks;

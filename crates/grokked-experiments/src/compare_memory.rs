@@ -6,20 +6,20 @@
 //!
 //! ```no_run
 //! use grokked_experiments::compare_memory::{compare_memory, CompareOptions};
-//! use grokked_core::train::RunConfig;
+//! use grokked_train::RunConfig;
 //! let cfg = RunConfig::from_file("datasets/configs/complex-small.toml".as_ref()).unwrap();
-//! let table = compare_memory(&cfg, "runs/complex-small".as_ref(), &CompareOptions::default(), &mut grokked_core::train::trainer::Silent).unwrap();
+//! let table = compare_memory(&cfg, "runs/complex-small".as_ref(), &CompareOptions::default(), &mut grokked_train::observer::Silent).unwrap();
 //! println!("{table}");
 //! ```
 
-use grokked_core::error::{GrokError, Result};
-use grokked_core::train::trainer::TrainObserver;
-use grokked_core::train::{MetricsLog, RunConfig, RunDir, Trainer};
-use grokked_core::viz::heatmap::{bars, Bars};
-use grokked_data::{table, Split, TaskData};
+use grokked_data::{io::table, Split, TaskData};
+use grokked_model::error::{GrokError, Result};
 use grokked_retrieval::context::{in_context_task, oracle_accuracy};
 use grokked_retrieval::facts::{training_facts, Fact};
 use grokked_retrieval::store::FactStore;
+use grokked_train::observer::TrainObserver;
+use grokked_train::{MetricsLog, RunConfig, RunDir, Trainer};
+use grokked_viz::bars::{bars, Bars};
 use polars::prelude::*;
 use std::path::Path;
 use std::time::Instant;
@@ -277,7 +277,7 @@ fn retrieved_oracle(
                 .ok_or_else(|| GrokError::Invalid("query without structure".into()))
         };
         let (a, e1, e2) = (f(0)?, f(1)?, f(2)?);
-        let label = grokked_data::vocab::compare(f(3)?, f(4)?);
+        let label = grokked_data::tokens::vocab::compare(f(3)?, f(4)?);
         let facts: Vec<Fact> = store
             .retrieve(a, e1, e2, k)
             .map_err(|e| GrokError::Invalid(e.to_string()))?;

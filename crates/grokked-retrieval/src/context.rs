@@ -10,7 +10,7 @@
 use crate::facts::Fact;
 use crate::store::FactStore;
 use crate::RetrievalError;
-use grokked_data::{vocab, Example, FactKind, Split, TaskData};
+use grokked_data::{tokens::vocab, Example, FactKind, Split, TaskData};
 
 /// `facts <sep> query` in task tokens (the answer `<a>label</a>` follows in targets).
 pub fn layout(facts: &[Fact], attr: usize, e1: usize, e2: usize) -> String {

@@ -10,7 +10,7 @@
 //! assert!(f.mentions(40));
 //! ```
 
-use grokked_data::{vocab, FactKind, Split, TaskData, TaskKind};
+use grokked_data::{tokens::vocab, FactKind, Split, TaskData, TaskKind};
 
 /// One known fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 //! reasoner, and a symbolic oracle.
 //!
 //! ```
-//! use grokked_data::complex::ComplexSpec;
+//! use grokked_data::tasks::complex::ComplexSpec;
 //! use grokked_retrieval::{facts::training_facts, store::FactStore};
 //! let data = ComplexSpec { entities: 60, attributes: 2, queries_per_label: 2, ..Default::default() }.generate().unwrap();
 //! let store = FactStore::new(training_facts(&data)).unwrap();

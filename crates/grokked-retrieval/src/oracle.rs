@@ -10,7 +10,7 @@
 //! ```
 
 use crate::facts::Fact;
-use grokked_data::proof::ComparisonGraph;
+use grokked_data::tasks::proof::ComparisonGraph;
 
 /// Proves (e1 ? e2) under `attr` from `facts` (entities `< entities`, values `< values`):
 /// the label and a proof chain, or `None` when no chain exists.

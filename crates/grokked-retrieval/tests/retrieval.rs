@@ -1,8 +1,8 @@
 //! Retrieval ranks facts about the query's entities first; the oracle proves every generated
 //! query and fails without a chain; in-context layouts round-trip through the task tokenizer.
 
-use grokked_data::complex::ComplexSpec;
-use grokked_data::tokenizer::TaskTokenizer;
+use grokked_data::tasks::complex::ComplexSpec;
+use grokked_data::tokens::tokenizer::TaskTokenizer;
 use grokked_data::{Split, TaskData};
 use grokked_retrieval::context::{in_context_task, layout, oracle_accuracy};
 use grokked_retrieval::facts::{training_facts, Fact};

@@ -4,7 +4,7 @@
 //! ```
 //! let dir = tempfile::tempdir().unwrap();
 //! let p = dir.path().join("a.txt");
-//! grokked_data::atomic_file::write(&p, b"hello").unwrap();
+//! grokked_data::io::atomic_file::write(&p, b"hello").unwrap();
 //! assert_eq!(std::fs::read(&p).unwrap(), b"hello");
 //! ```
 

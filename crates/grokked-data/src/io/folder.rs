@@ -2,7 +2,7 @@
 //! (generator, parameters, counts), plus summary statistics.
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, folder};
+//! use grokked_data::{tasks::composition::CompositionSpec, io::folder};
 //! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let dir = tempfile::tempdir().unwrap();
 //! folder::save(&data, dir.path()).unwrap();
@@ -14,9 +14,9 @@
 
 use crate::error::{DataError, Result};
 use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS, QUESTION_FIELDS};
-use crate::split::{Split, ALL_SPLITS};
-use crate::table;
-use crate::tokenizer::TaskTokenizer;
+use crate::io::table;
+use crate::split::ALL_SPLITS;
+use crate::tokens::tokenizer::TaskTokenizer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -97,7 +97,7 @@ struct TaskFile {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| DataError::Invalid(e.to_string()))?;
-    crate::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
+    crate::io::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
@@ -124,7 +124,7 @@ pub fn save(data: &TaskData, dir: &Path) -> Result<()> {
 pub fn load(dir: &Path) -> Result<TaskData> {
     let file: TaskFile = read_json(&dir.join(TASK_FILE))?;
     let vocab: Vec<String> = read_json(&dir.join(VOCAB_FILE))?;
-    if let Some((first, again)) = crate::vocab::first_duplicate(&vocab) {
+    if let Some((first, again)) = crate::tokens::vocab::first_duplicate(&vocab) {
         return Err(DataError::field(
             dir.join(VOCAB_FILE).display().to_string(),
             format!("[{again}]"),
@@ -149,13 +149,4 @@ pub fn load(dir: &Path) -> Result<TaskData> {
         examples,
         params: file.params,
     })
-}
-
-/// The examples of `split` of a folder's task, loaded and filtered.
-pub fn load_split(dir: &Path, split: Split) -> Result<Vec<crate::Example>> {
-    Ok(load(dir)?
-        .examples
-        .into_iter()
-        .filter(|e| e.split == split)
-        .collect())
 }

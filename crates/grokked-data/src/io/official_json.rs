@@ -3,7 +3,7 @@
 //! rebuilt from the tokens (bridge entities and values are looked up in the atomic facts).
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, official_json};
+//! use grokked_data::{tasks::composition::CompositionSpec, io::official_json};
 //! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let dir = tempfile::tempdir().unwrap();
 //! official_json::write(&data, dir.path()).unwrap();
@@ -14,7 +14,7 @@
 use crate::error::{clip, DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS};
 use crate::split::{FactKind, Split};
-use crate::vocab::split_tokens;
+use crate::tokens::vocab::split_tokens;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -32,7 +32,7 @@ struct Item {
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string(value).map_err(|e| DataError::Invalid(e.to_string()))?;
-    crate::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
+    crate::io::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {

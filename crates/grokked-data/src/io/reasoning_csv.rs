@@ -5,7 +5,7 @@
 //! [`crate::error::QUOTE_LIMIT`] characters of the file.
 //!
 //! ```
-//! use grokked_data::reasoning_csv::{parse, to_csv};
+//! use grokked_data::io::reasoning_csv::{parse, to_csv};
 //! let text = "premises,question,answer\n\"All birds can fly. Tweety is a bird.\",Can Tweety fly?,yes\n";
 //! let rows = parse(text, "mem.csv").unwrap();
 //! assert_eq!(rows[0].answer, "yes");
@@ -313,7 +313,7 @@ pub fn to_csv(rows: &[ReasoningRow]) -> String {
 
 /// Writes rows to a CSV file atomically.
 pub fn write(rows: &[ReasoningRow], path: &Path) -> Result<()> {
-    crate::atomic_file::write(path, to_csv(rows).as_bytes()).map_err(|e| DataError::io(path, e))
+    crate::io::atomic_file::write(path, to_csv(rows).as_bytes()).map_err(|e| DataError::io(path, e))
 }
 
 /// The rows as a DataFrame (columns premises, question, answer, case, split).

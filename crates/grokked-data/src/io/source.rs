@@ -5,7 +5,7 @@
 //! relative path is taken from the current folder.
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, folder, source::DataSource};
+//! use grokked_data::{tasks::composition::CompositionSpec, io::folder, io::source::DataSource};
 //! let dir = tempfile::tempdir().unwrap();
 //! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! folder::save(&data, dir.path()).unwrap();
@@ -19,7 +19,7 @@
 use crate::error::{DataError, Result};
 use crate::example::TaskData;
 use crate::spec::TaskSpec;
-use crate::{folder, official_json};
+use crate::{io::folder, io::official_json};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::path::{Path, PathBuf};
 

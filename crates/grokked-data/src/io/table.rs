@@ -4,7 +4,7 @@
 //! (`h r1 b r2 t` or `attr e1 e2 v1 v2`, nullable int64) and `proof` (nullable string).
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, table};
+//! use grokked_data::{tasks::composition::CompositionSpec, io::table};
 //! let data = CompositionSpec { entities: 20, relations: 4, out_degree: 2, phi: 1.5, ..Default::default() }.generate().unwrap();
 //! let df = table::to_dataframe(&data).unwrap();
 //! assert_eq!(df.height(), data.examples.len());
@@ -101,7 +101,7 @@ pub fn examples_from_dataframe(df: &DataFrame, fields: [&str; 5]) -> Result<Vec<
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<()> {
     let mut bytes = Vec::new();
     ParquetWriter::new(&mut bytes).finish(df)?;
-    crate::atomic_file::write(path, &bytes).map_err(|e| DataError::io(path, e))
+    crate::io::atomic_file::write(path, &bytes).map_err(|e| DataError::io(path, e))
 }
 
 /// Reads a Parquet file.

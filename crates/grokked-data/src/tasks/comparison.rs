@@ -7,7 +7,7 @@
 //! plus `round(phi * |ID atomic|)` sampled candidates.
 //!
 //! ```
-//! use grokked_data::{comparison::ComparisonSpec, Split};
+//! use grokked_data::{tasks::comparison::ComparisonSpec, Split};
 //! let spec = ComparisonSpec { entities: 40, attributes: 3, phi: 2.0, seed: 1, ..Default::default() };
 //! let data = spec.generate().unwrap();
 //! assert_eq!(data.train_atomic(), 40 * 3);
@@ -15,13 +15,14 @@
 //! assert!(data.count(Split::TestInferredOod) > 0);
 //! ```
 
-use crate::attributes::{AttributeKb, Pair, PairPools};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
 use crate::limits;
-use crate::sample::{choose_phi, eval_examples, rng, Rng};
+use crate::split::draw::{choose_phi, eval_examples, rng, Rng};
+use crate::split::pairs::{Pair, PairPools};
 use crate::split::{FactKind, Split};
-use crate::vocab;
+use crate::tasks::attributes::AttributeKb;
+use crate::tokens::vocab;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the comparison task; defaults are the paper's setting.

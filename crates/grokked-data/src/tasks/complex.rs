@@ -9,21 +9,22 @@
 //! where each step is a training comparison or two ID atomic values.
 //!
 //! ```
-//! use grokked_data::{complex::ComplexSpec, Split};
+//! use grokked_data::{tasks::complex::ComplexSpec, Split};
 //! let spec = ComplexSpec { entities: 60, attributes: 2, queries_per_label: 3, seed: 3, ..Default::default() };
 //! let data = spec.generate().unwrap();
 //! assert!(data.count(Split::TestHard) > 0);
 //! assert!(data.split(Split::TestHard).all(|q| q.proof.is_some()));
 //! ```
 
-use crate::attributes::{AttributeKb, Pair, PairClass, PairPools};
-use crate::comparison::{check_shares, draw_kb, CmpNames, KbParams};
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPARISON_FIELDS};
-use crate::proof::{proved_label, ComparisonGraph};
-use crate::sample::{choose, eval_examples, ratio_count, Rng};
+use crate::split::draw::{choose, eval_examples, ratio_count, Rng};
+use crate::split::pairs::{Pair, PairPools};
 use crate::split::{FactKind, Split};
-use crate::vocab;
+use crate::tasks::attributes::{AttributeKb, PairClass};
+use crate::tasks::comparison::{check_shares, draw_kb, CmpNames, KbParams};
+use crate::tasks::proof::{proved_label, ComparisonGraph};
+use crate::tokens::vocab;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of the complex-reasoning task; defaults are the paper's setting.

@@ -7,7 +7,7 @@
 //! every atomic fact plus `round(phi * |ID atomic|)` sampled candidates.
 //!
 //! ```
-//! use grokked_data::{composition::CompositionSpec, Split};
+//! use grokked_data::{tasks::composition::CompositionSpec, Split};
 //! let spec = CompositionSpec { entities: 50, relations: 10, out_degree: 5, phi: 3.0, seed: 1, ..Default::default() };
 //! let data = spec.generate().unwrap();
 //! assert_eq!(data.train_atomic(), 250);
@@ -18,9 +18,10 @@
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
 use crate::limits;
-use crate::sample::{choose_phi, eval_examples, ratio_count, rng, subset_mask};
+use crate::split::draw::{choose_phi, eval_examples, ratio_count, rng, subset_mask};
+use crate::split::paths::{two_hop_pools, TwoHopPools};
 use crate::split::{FactKind, Split};
-use crate::vocab;
+use crate::tokens::vocab;
 use rand::seq::index;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -143,24 +144,12 @@ impl CompositionSpec {
             ratio_count(self.ood_ratio, atomics.len()),
             &mut rng,
         );
-        // Paths as pairs of atomic-fact indices; facts of head h sit at h*d .. (h+1)*d.
-        let (mut candidates, mut test_id, mut test_ood) = (Vec::new(), Vec::new(), Vec::new());
-        for a in 0..atomics.len() {
-            let b = atomics[a].t as usize;
-            for c in b * d..(b + 1) * d {
-                match (ood[a], ood[c]) {
-                    (true, true) => test_ood.push((a as u32, c as u32)),
-                    (false, false) => {
-                        if rng.gen::<f64>() < self.test_id_prob {
-                            test_id.push((a as u32, c as u32));
-                        } else {
-                            candidates.push((a as u32, c as u32));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let tails: Vec<u32> = atomics.iter().map(|a| a.t).collect();
+        let TwoHopPools {
+            candidates,
+            test_id,
+            test_ood,
+        } = two_hop_pools(&tails, d, &ood, self.test_id_prob, &mut rng);
         let id_idx: Vec<usize> = (0..atomics.len()).filter(|&i| !ood[i]).collect();
         let ood_idx: Vec<usize> = (0..atomics.len()).filter(|&i| ood[i]).collect();
         let train_inferred =

@@ -1,7 +1,7 @@
 //! A small directed graph with breadth-first search, for reachability proofs ("u >= v" edges).
 //!
 //! ```
-//! use grokked_data::graph::Graph;
+//! use grokked_data::tasks::graph::Graph;
 //! let mut g = Graph::new(4);
 //! g.add_edge(0, 1);
 //! g.add_edge(1, 2);

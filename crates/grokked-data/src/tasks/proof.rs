@@ -3,7 +3,7 @@
 //! and answered with one chain `<e_a> >= <e_b> >= ...` per direction needed.
 //!
 //! ```
-//! use grokked_data::proof::ComparisonGraph;
+//! use grokked_data::tasks::proof::ComparisonGraph;
 //! let mut g = ComparisonGraph::new(4, 10);
 //! g.add_value(1, 5); // e1 has value 5
 //! g.add_value(2, 3); // e2 has value 3
@@ -15,8 +15,8 @@
 //! assert!(g.prove(0, 0).is_some());
 //! ```
 
-use crate::graph::Graph;
-use crate::vocab;
+use crate::tasks::graph::Graph;
+use crate::tokens::vocab;
 
 /// Entities `0..entities` plus one node per value.
 #[derive(Debug, Clone)]

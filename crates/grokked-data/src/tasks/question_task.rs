@@ -7,7 +7,7 @@
 //! training rows); a sample of the training rows is also evaluated as `train_inferred`.
 //!
 //! ```
-//! use grokked_data::{question_task::{to_task, words}, rules::RulesSpec, Split};
+//! use grokked_data::{tasks::question_task::{to_task, words}, tasks::rules::RulesSpec, Split};
 //! assert_eq!(words("Tweety is a bird."), ["<tweety>", "<is>", "<a>", "<bird>", "<.>"]);
 //! let rows = RulesSpec { rows: 60, seed: 3, ..Default::default() }.generate().unwrap();
 //! let task = to_task(&rows, 0).unwrap();
@@ -17,10 +17,10 @@
 
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, QUESTION_FIELDS};
-use crate::reasoning_csv::ReasoningRow;
-use crate::sample::rng;
+use crate::io::reasoning_csv::ReasoningRow;
+use crate::split::draw::rng;
 use crate::split::{FactKind, Split};
-use crate::vocab::SPECIALS;
+use crate::tokens::vocab::SPECIALS;
 use rand::seq::SliceRandom;
 use std::collections::BTreeSet;
 
@@ -117,7 +117,7 @@ pub fn to_task(rows: &[ReasoningRow], seed: u64) -> Result<TaskData> {
     let mut vocab: Vec<String> = SPECIALS.iter().map(|s| s.to_string()).collect();
     let words: BTreeSet<String> = examples
         .iter()
-        .flat_map(|e| crate::vocab::split_tokens(&e.target_text))
+        .flat_map(|e| crate::tokens::vocab::split_tokens(&e.target_text))
         .map(str::to_string)
         .filter(|t| !SPECIALS.contains(&t.as_str()))
         .collect();

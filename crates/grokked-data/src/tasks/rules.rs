@@ -7,7 +7,7 @@
 //! `train` and `test_inferred_id`, the held-out names only in `test_inferred_ood`.
 //!
 //! ```
-//! use grokked_data::rules::RulesSpec;
+//! use grokked_data::tasks::rules::RulesSpec;
 //! let rows = RulesSpec { rows: 30, seed: 1, ..Default::default() }.generate().unwrap();
 //! assert_eq!(rows.len(), 30);
 //! let ex = rows.iter().find(|r| r.case.as_deref() == Some("exception")).unwrap();
@@ -15,8 +15,8 @@
 //! ```
 
 use crate::error::{DataError, Result};
-use crate::reasoning_csv::ReasoningRow;
-use crate::sample::{rng, Rng};
+use crate::io::reasoning_csv::ReasoningRow;
+use crate::split::draw::{rng, Rng};
 use rand::seq::SliceRandom;
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@
 //! trained on it learns only to answer.
 //!
 //! ```
-//! use grokked_data::{encode::encode, tokenizer::TaskTokenizer, vocab, Example, FactKind, Split};
+//! use grokked_data::{tokens::encode::encode, tokens::tokenizer::TaskTokenizer, tokens::vocab, Example, FactKind, Split};
 //! let tok = TaskTokenizer::new(&vocab::composition_vocab(10, 3)).unwrap();
 //! let ex = [
 //!     Example::new(Split::Train, FactKind::Atomic, &["<e_1>", "<r_0>"], &["<e_4>"], [None; 5]),
@@ -19,7 +19,7 @@
 
 use crate::error::Result;
 use crate::example::Example;
-use crate::tokenizer::TaskTokenizer;
+use crate::tokens::tokenizer::TaskTokenizer;
 
 /// Padded id rows with their loss masks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! `tokenizers` loads.
 //!
 //! ```
-//! use grokked_data::{tokenizer::TaskTokenizer, vocab};
+//! use grokked_data::{tokens::tokenizer::TaskTokenizer, tokens::vocab};
 //! let tok = TaskTokenizer::new(&vocab::composition_vocab(10, 3)).unwrap();
 //! let ids = tok.encode("<e_2><r_1></a>").unwrap();
 //! assert_eq!(ids, vec![2, 11, 16]);
@@ -12,7 +12,7 @@
 //! ```
 
 use crate::error::{DataError, Result};
-use crate::vocab::split_tokens;
+use crate::tokens::vocab::split_tokens;
 use std::path::Path;
 use tokenizers::models::wordlevel::WordLevel;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
@@ -47,7 +47,7 @@ impl TaskTokenizer {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
-        if let Some((first, again)) = crate::vocab::first_duplicate(vocab) {
+        if let Some((first, again)) = crate::tokens::vocab::first_duplicate(vocab) {
             return Err(DataError::Invalid(format!(
                 "vocabulary has the token `{}` twice (positions {first} and {again})",
                 crate::error::clip(&vocab[again])
@@ -88,7 +88,7 @@ impl TaskTokenizer {
     /// Saves as `tokenizer.json` (atomically).
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = self.inner.to_string(true).map_err(tok_err)?;
-        crate::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
+        crate::io::atomic_file::write(path, text.as_bytes()).map_err(|e| DataError::io(path, e))
     }
 
     /// The ids of a concatenation of tokens; an unknown token is an error that names it.

@@ -1,7 +1,7 @@
 //! Token strings of the tasks' vocabularies, spelt as the official repository spells them.
 //!
 //! ```
-//! use grokked_data::vocab;
+//! use grokked_data::tokens::vocab;
 //! assert_eq!(vocab::entity(12), "<e_12>");
 //! assert_eq!(vocab::label(3, 0), "<attr_3_0>");
 //! assert_eq!(vocab::split_tokens("<e_1><r_2></a>"), vec!["<e_1>", "<r_2>", "</a>"]);

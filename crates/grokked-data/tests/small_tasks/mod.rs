@@ -1,7 +1,8 @@
 //! One small task of each knowledge-graph kind, shared by the format round-trip tests.
 
 use grokked_data::{
-    comparison::ComparisonSpec, complex::ComplexSpec, composition::CompositionSpec, TaskData,
+    tasks::comparison::ComparisonSpec, tasks::complex::ComplexSpec,
+    tasks::composition::CompositionSpec, TaskData,
 };
 
 /// A composition, a comparison and a complex task, small enough for quick round trips.

@@ -11,13 +11,13 @@
 //! ```
 
 use super::folder::SweepDir;
-use super::point::{current_status, read_status};
 use super::spec::Point;
-use grokked_core::error::{GrokError, Result};
-use grokked_core::train::{MetricsLog, RunDir};
-use grokked_core::viz::bands::{band_chart, Band};
-use grokked_core::viz::charts::LineSpec;
-use grokked_data::{table, Split, EVAL_SPLITS};
+use super::status::{current_status, read_status};
+use grokked_data::{io::table, Split, EVAL_SPLITS};
+use grokked_model::error::{GrokError, Result};
+use grokked_train::{MetricsLog, RunDir};
+use grokked_viz::bands::{band_chart, Band};
+use grokked_viz::charts::LineSpec;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 

@@ -12,10 +12,10 @@
 
 use super::collect::collect;
 use super::folder::SweepDir;
-use super::point::{current_status, status_file, Status};
-use grokked_core::error::{GrokError, Result};
-use grokked_core::fsutil::{read_to_string, write_atomic};
-use grokked_core::train::RunDir;
+use super::status::{current_status, status_file, Status};
+use grokked_model::error::{GrokError, Result};
+use grokked_model::fsutil::{read_to_string, write_atomic};
+use grokked_train::RunDir;
 use std::path::Path;
 
 /// The file where `grokked sweep run` records each invocation.

@@ -23,11 +23,11 @@
 //! assert_eq!(SweepDir::open(&tmp.path().join("out")).unwrap().spec(), sweep.spec());
 //! ```
 
-use super::point::{current_status, Status};
 use super::spec::{Point, SweepSpec};
-use grokked_core::error::{GrokError, Result};
-use grokked_core::fsutil::{read_to_string, write_atomic};
-use grokked_core::train::RunConfig;
+use super::status::{current_status, Status};
+use grokked_model::error::{GrokError, Result};
+use grokked_model::fsutil::{read_to_string, write_atomic};
+use grokked_train::RunConfig;
 use std::path::{Path, PathBuf};
 
 /// A sweep folder and its spec.

@@ -13,8 +13,8 @@
 //! ```
 
 use super::folder::SweepDir;
-use super::point::{current_status, read_status, Status};
-use grokked_core::error::{GrokError, Result};
+use super::status::{current_status, read_status, Status};
+use grokked_model::error::{GrokError, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -16,6 +16,7 @@ pub mod local;
 pub mod point;
 pub mod slurm;
 pub mod spec;
+pub mod status;
 
 pub use folder::SweepDir;
 pub use spec::{Point, SweepSpec};

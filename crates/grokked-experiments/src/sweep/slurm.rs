@@ -23,10 +23,10 @@
 //! ```
 
 use super::folder::SweepDir;
-use super::point::{current_status, Status};
 use super::spec::Point;
-use grokked_core::error::{GrokError, Result};
-use grokked_core::fsutil::write_atomic;
+use super::status::{current_status, Status};
+use grokked_model::error::{GrokError, Result};
+use grokked_model::fsutil::write_atomic;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -195,7 +195,7 @@ pub fn job_ids(sweep: &SweepDir) -> Result<Vec<String>> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    Ok(grokked_core::fsutil::read_to_string(&path)?
+    Ok(grokked_model::fsutil::read_to_string(&path)?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -43,8 +43,8 @@
 //! assert!(err.contains("variants.v.seeds"), "{err}");
 //! ```
 
-use grokked_core::error::{GrokError, Result};
-use grokked_core::train::RunConfig;
+use grokked_model::error::{GrokError, Result};
+use grokked_train::RunConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -168,7 +168,7 @@ impl SweepSpec {
 
     /// Reads a spec file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let text = grokked_core::fsutil::read_to_string(path)?;
+        let text = grokked_model::fsutil::read_to_string(path)?;
         Self::from_toml_str(&text).map_err(|e| GrokError::format(path, e.to_string()))
     }
 

@@ -1,0 +1,15 @@
+//! Where every example's split is decided, in one place: the split names ([`names`]), the
+//! seeded draws every generator makes ([`draw`]), the two-hop paths of a composition graph
+//! ([`paths`]) and the fact pairs of an attribute knowledge base ([`pairs`]).
+//!
+//! ```
+//! use grokked_data::split::{Split, ALL_SPLITS};
+//! assert_eq!(ALL_SPLITS[0], Split::Train);
+//! ```
+
+pub mod draw;
+pub mod names;
+pub mod pairs;
+pub mod paths;
+
+pub use names::{FactKind, Split, ALL_SPLITS, EVAL_SPLITS};
