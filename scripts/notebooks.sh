@@ -6,9 +6,7 @@
 # notebooks/ with it (installing jupyterlab into the venv on first use); `--lab-start-time`
 # measures how long a fresh kernel, started as Lab starts it, takes to give the first cell's
 # result; `--kernel-check` starts it with no environment at all and runs a cell that builds a
-# tensor (the test command's check that plain Jupyter can use it); `--warm` starts the headless
-# kernel once and compiles the facade into its build folder, so the notebooks that follow start warm
-# (the test command runs it beside the cargo tests).
+# tensor (the test command's check that plain Jupyter can use it).
 # Exits non-zero on the first notebook with a failing cell (a panic or a compile error fails).
 # Executed copies, also of failed notebooks, go to notebooks/executed/ (ignored by git). Installs
 # on first use what is missing: the venv (with nbclient) and evcxr_jupyter.
@@ -57,10 +55,6 @@ case "${1:-}" in
     ;;
 --lab-start-time)
     exec python scripts/kernel_start_time.py "$GROKKED_ROOT/notebooks"
-    ;;
---warm)
-    # The same kernel, mode and `:dep` line as the headless runner's, so its build is theirs.
-    GROKKED_KERNEL_MODE=headless exec python scripts/kernel_start_time.py "$GROKKED_ROOT/notebooks"
     ;;
 --kernel-check)
     # The kernel as plain Jupyter starts it: by its kernelspec's name, with no environment.

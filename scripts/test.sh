@@ -19,23 +19,10 @@ fi
 grep '^grokked:' "$evcxr_log" >&2 || true
 cargo fmt --all -- --check
 scripts/notebooks.sh --install
-# The notebooks' kernel compiles the facade once per machine, in its own folder: evcxr builds every
-# crate as a dylib with its own flags, so it cannot reuse cargo's artifacts. It compiles beside the
-# cargo tests, whose Slurm and Python steps leave the CPU idle for minutes.
-warm_log="$(mktemp)"
-scripts/notebooks.sh --warm >"$warm_log" 2>&1 &
-warm=$!
-trap 'kill "$evcxr_install" "$warm" 2>/dev/null || true; rm -f "$evcxr_log" "$warm_log"' EXIT
 # The plugin libraries the tests load (cargo test builds no cdylib on its own).
 cargo build -p shared-depth -p fact-memory -p fixture-panicking -p fixture-wrong-abi -p fixture-constructor-marker
 cargo test --workspace --all-targets
 cargo test --workspace --doc
-if ! wait "$warm"; then
-    cat "$warm_log" >&2
-    echo "grokked: compiling the notebook kernel failed (its output is above)" >&2
-    exit 1
-fi
-sed 's/^/grokked: kernel warm-up: /' "$warm_log" >&2
 scripts/notebooks.sh
 # The kernel as plain Jupyter Lab or VS Code starts it: by name, with no environment of its own.
 scripts/notebooks.sh --kernel-check
