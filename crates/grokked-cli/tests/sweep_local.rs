@@ -5,8 +5,8 @@
 #[path = "../../../tests/support/mod.rs"]
 mod support;
 
-use grokked_data::io::table::read_parquet;
-use grokked_experiments::sweep::SweepDir;
+use grokked_data::io::{folder, table::read_parquet};
+use grokked_experiments::sweep::{collect::summary, wilson::wilson95, SweepDir};
 use grokked_train::RunDir;
 use std::path::Path;
 use std::process::Command;
@@ -124,6 +124,26 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
         ["done", "done", "failed", "failed"]
     );
     assert_eq!(column_text(&df, "last_step"), ["30", "30", "", ""]);
+    // Each final accuracy comes with the examples it was measured on and its 95% Wilson interval.
+    let task = folder::read_stats(&out.join("points/phi-1.0_seed-0/data")).unwrap();
+    let n = task.splits["test_inferred_id"];
+    assert_eq!(column_text(&df, "n_test_inferred_id")[0], n.to_string());
+    let at = |name: &str| df.column(name).unwrap().f64().unwrap().get(0);
+    let accuracy = at("final_test_inferred_id").unwrap();
+    let (lo, hi) = wilson95(accuracy, n as u64);
+    assert_eq!(
+        (
+            at("final_test_inferred_id_lo"),
+            at("final_test_inferred_id_hi")
+        ),
+        (Some(lo), Some(hi))
+    );
+    assert!(lo <= accuracy && accuracy <= hi && lo < hi);
+    assert_eq!(
+        column_text(&df, "final_test_inferred_id_lo")[2],
+        "",
+        "a failed point has none"
+    );
     for split in ["test_inferred_id", "train_inferred"] {
         assert!(out.join(format!("plots/{split}.png")).is_file());
         assert!(out.join(format!("plots/{split}.svg")).is_file());
@@ -159,6 +179,19 @@ fn a_local_sweep_runs_resumes_skips_and_reports_failures() {
     assert!(!shipped.join("points/phi-1.0_seed-0/checkpoints").exists());
     let reopened = SweepDir::open(&shipped).unwrap();
     assert_eq!(reopened.points().len(), 4);
+    // The shipped folder recomputes the summary, counts and intervals included.
+    let again = summary(&reopened).unwrap();
+    for column in [
+        "n_test_inferred_id",
+        "final_test_inferred_id_lo",
+        "final_test_inferred_id_hi",
+    ] {
+        assert_eq!(
+            column_text(&again, column),
+            column_text(&df, column),
+            "{column}"
+        );
+    }
     // A sweep with an unfinished point is not exported.
     std::fs::remove_file(out.join("points/phi-1.0_seed-1/sweep_status.json")).unwrap();
     let refused = grokked()

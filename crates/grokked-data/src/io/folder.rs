@@ -10,6 +10,7 @@
 //! assert_eq!(back, data);
 //! let stats = folder::Stats::of(&back);
 //! assert_eq!(stats.train_atomic, 40);
+//! assert_eq!(folder::read_stats(dir.path()).unwrap(), stats);
 //! ```
 
 use crate::error::{DataError, Result};
@@ -118,6 +119,12 @@ pub fn save(data: &TaskData, dir: &Path) -> Result<()> {
         stats: Stats::of(data),
     };
     write_json(&dir.join(TASK_FILE), &file)
+}
+
+/// The counts a task folder's `task.json` records, without reading its examples.
+pub fn read_stats(dir: &Path) -> Result<Stats> {
+    let file: TaskFile = read_json(&dir.join(TASK_FILE))?;
+    Ok(file.stats)
 }
 
 /// Reads a task folder.

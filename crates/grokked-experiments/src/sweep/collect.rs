@@ -1,6 +1,7 @@
 //! Collecting a sweep: `summary.parquet` with one row per point (its axis values, seed, status,
-//! the step at train saturation and at ID >= 95%, the final accuracy of every split, wall
-//! seconds) and, per evaluated split, accuracy against step with one line per setting and the
+//! the step at train saturation and at ID >= 95%, the final accuracy of every split with the
+//! examples it was measured on, `n_S`, and its 95% Wilson interval, `final_S_lo` / `final_S_hi`,
+//! wall seconds) and, per evaluated split, accuracy against step with one line per setting and the
 //! spread across seeds as a band (`plots/<split>.png|svg`).
 //!
 //! ```no_run
@@ -13,6 +14,8 @@
 use super::folder::SweepDir;
 use super::spec::Point;
 use super::status::{current_status, read_status};
+use super::wilson::wilson95;
+use grokked_data::io::folder::{self, Stats};
 use grokked_data::{io::table, Split, EVAL_SPLITS};
 use grokked_model::error::{GrokError, Result};
 use grokked_train::{MetricsLog, RunDir};
@@ -82,6 +85,11 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
         saturated.push(summary.and_then(|s| s.train_saturated_at));
         grokked.push(summary.and_then(|s| s.id_95_at));
     }
+    // The examples each split evaluates, from the point's task folder (absent: unknown).
+    let counts: Vec<Option<Stats>> = points
+        .iter()
+        .map(|(p, _)| folder::read_stats(&RunDir::new(sweep.point_dir(p)).data_dir()).ok())
+        .collect();
     columns.push(Column::new("status".into(), status));
     columns.push(Column::new("last_step".into(), last));
     columns.push(Column::new("train_saturated_at".into(), saturated));
@@ -98,9 +106,29 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
                         .and_then(|l| l.series(split).last().map(|(_, a)| *a))
                 })
                 .collect();
+            let n: Vec<Option<u64>> = counts
+                .iter()
+                .map(|c| {
+                    c.as_ref()
+                        .and_then(|s| s.splits.get(split.name()))
+                        .map(|&n| n as u64)
+                })
+                .collect();
+            let interval: Vec<Option<(f64, f64)>> = finals
+                .iter()
+                .zip(&n)
+                .map(|(a, n)| Some(wilson95((*a)?, (*n)?)))
+                .collect();
+            let name = split.name();
+            columns.push(Column::new(format!("final_{name}").into(), finals));
+            columns.push(Column::new(format!("n_{name}").into(), n));
             columns.push(Column::new(
-                format!("final_{}", split.name()).into(),
-                finals,
+                format!("final_{name}_lo").into(),
+                interval.iter().map(|i| i.map(|i| i.0)).collect::<Vec<_>>(),
+            ));
+            columns.push(Column::new(
+                format!("final_{name}_hi").into(),
+                interval.iter().map(|i| i.map(|i| i.1)).collect::<Vec<_>>(),
             ));
         }
     }

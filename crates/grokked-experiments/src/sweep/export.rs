@@ -13,6 +13,7 @@
 use super::collect::collect;
 use super::folder::SweepDir;
 use super::status::{current_status, status_file, Status};
+use grokked_data::io::folder;
 use grokked_model::error::{GrokError, Result};
 use grokked_model::fsutil::{read_to_string, write_atomic};
 use grokked_train::RunDir;
@@ -112,6 +113,11 @@ pub fn export(sweep: &SweepDir, dest: &Path) -> Result<()> {
             if file.is_file() {
                 copy(&file, &to.join(file.file_name().expect("a file name")))?;
             }
+        }
+        // The task's counts (not its examples), so the summary's `n_S` recomputes.
+        let task = run.data_dir().join(folder::TASK_FILE);
+        if task.is_file() {
+            copy(&task, &to.join("data").join(folder::TASK_FILE))?;
         }
     }
     Ok(())

@@ -17,6 +17,7 @@ pub mod point;
 pub mod slurm;
 pub mod spec;
 pub mod status;
+pub mod wilson;
 
 pub use folder::SweepDir;
 pub use spec::{Point, SweepSpec};
