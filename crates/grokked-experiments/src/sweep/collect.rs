@@ -75,8 +75,11 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
     }
     let (mut status, mut last, mut wall) = (vec![], vec![], vec![]);
     let (mut saturated, mut grokked) = (vec![], vec![]);
+    // The examples each split evaluates, from the point's task folder (absent: unknown).
+    let mut counts: Vec<Option<Stats>> = vec![];
     for (p, log) in &points {
         let dir = sweep.point_dir(p);
+        counts.push(folder::read_stats(&RunDir::new(&dir).data_dir()).ok());
         status.push(current_status(&dir)?.name().to_string());
         let recorded = read_status(&dir)?;
         wall.push(recorded.as_ref().map(|s| s.wall_s));
@@ -85,11 +88,6 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
         saturated.push(summary.and_then(|s| s.train_saturated_at));
         grokked.push(summary.and_then(|s| s.id_95_at));
     }
-    // The examples each split evaluates, from the point's task folder (absent: unknown).
-    let counts: Vec<Option<Stats>> = points
-        .iter()
-        .map(|(p, _)| folder::read_stats(&RunDir::new(sweep.point_dir(p)).data_dir()).ok())
-        .collect();
     columns.push(Column::new("status".into(), status));
     columns.push(Column::new("last_step".into(), last));
     columns.push(Column::new("train_saturated_at".into(), saturated));
