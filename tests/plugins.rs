@@ -20,6 +20,9 @@ use support::plugin_library as library;
 const DIMS: ModelDims = ModelDims {
     n_embd: 16,
     n_head: 2,
+    n_layer: 4,
+    n_positions: 16,
+    dropout: 0.0,
     layer_norm_epsilon: 1e-5,
 };
 
@@ -49,7 +52,7 @@ fn shared_depth_equals_core_blocks_looped_forward_and_backward() {
     assert_eq!(inst.params.len(), 24);
     let params = params_for(&inst.params);
     let x = Tensor::randn([3, 5, 16], (Kind::Float, Device::Cpu)).set_requires_grad(true);
-    let y = inst.forward(&x, &params, 0, false, None).unwrap();
+    let y = inst.forward(&x, &params, 0, false, None, None).unwrap();
     y.square().sum(Kind::Float).backward();
     let (plugin_grads, plugin_xgrad) = (grads(&params), x.grad().copy());
 
@@ -98,7 +101,7 @@ fn fact_memory_equals_its_formula_forward_and_backward() {
         .unwrap();
     let p = params_for(&inst.params);
     let x = Tensor::randn([2, 4, 16], (Kind::Float, Device::Cpu));
-    let y = inst.forward(&x, &p, 1, true, None).unwrap();
+    let y = inst.forward(&x, &p, 1, true, None, None).unwrap();
     y.sum(Kind::Float).backward();
     let plugin_grads = grads(&p);
     let q: Vec<Tensor> = p
@@ -125,6 +128,11 @@ fn wrong_abi_non_plugin_and_missing_files_are_refused_clearly() {
             && text.contains(&format!("ABI {}", grokked::plugin::abi::ABI_VERSION)),
         "{text}"
     );
+    // The message carries what the library says it was built with.
+    assert!(
+        text.contains("the library says: ABI 999, SDK ") && text.contains(", built 20"),
+        "{text}"
+    );
     let err =
         load_plugin(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap_err();
     assert!(
@@ -145,7 +153,7 @@ fn a_panicking_plugin_returns_errors_and_the_process_continues() {
     let inst = plugin.instantiate(&serde_json::json!({}), DIMS).unwrap();
     for _ in 0..3 {
         let err = inst
-            .forward(&x, &[], 0, false, None)
+            .forward(&x, &[], 0, false, None, None)
             .unwrap_err()
             .to_string();
         assert!(
@@ -157,12 +165,12 @@ fn a_panicking_plugin_returns_errors_and_the_process_continues() {
         .instantiate(&serde_json::json!({"error": true}), DIMS)
         .unwrap();
     assert!(inst
-        .forward(&x, &[], 3, false, None)
+        .forward(&x, &[], 3, false, None, None)
         .unwrap_err()
         .to_string()
         .contains("refusing to run at layer 3"));
     let err = plugin
-        .instantiate(&serde_json::json!({"fail_create": 1}), DIMS)
+        .instantiate(&serde_json::json!({"fail_create": true}), DIMS)
         .unwrap_err()
         .to_string();
     assert!(err.contains("creation refused"), "{err}");
@@ -257,6 +265,8 @@ fn a_model_with_a_plugin_trains_saves_resumes_hooks_and_generates() {
         vec![
             HookSite::ResidPre(0),
             HookSite::ResidPost(0),
+            HookSite::parse("plugin.loop.0.out").unwrap(),
+            HookSite::parse("plugin.loop.1.out").unwrap(),
             HookSite::PluginOut,
             HookSite::ResidPost(3)
         ]

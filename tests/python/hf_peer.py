@@ -5,6 +5,8 @@ Subcommands (every output is JSON on stdout or a safetensors file):
   logits DIR IDS_JSON OUT                 write logits of ids [[...], ...] to OUT (safetensors)
   greedy DIR IDS_JSON MAX_LENGTH          print HF generate(do_sample=False) ids
   tokenize VOCAB MERGES TEXT_FILE         print GPT2TokenizerFast ids of the file's text
+  refuse DIR                              try GPT2LMHeadModel and AutoModelForCausalLM on DIR;
+                                          print {"CLASS": "loaded" | "refused: MESSAGE"}
 """
 import json
 import sys
@@ -26,6 +28,17 @@ def main(cmd, *args):
         torch.manual_seed(int(seed))
         cfg = GPT2Config(n_layer=int(n_layer), n_embd=int(n_embd), n_head=int(n_head), n_positions=64)
         GPT2LMHeadModel(cfg).save_pretrained(out)
+    elif cmd == "refuse":
+        from transformers import AutoModelForCausalLM
+
+        outcome = {}
+        for cls in (GPT2LMHeadModel, AutoModelForCausalLM):
+            try:
+                cls.from_pretrained(args[0])
+                outcome[cls.__name__] = "loaded"
+            except Exception as e:  # the refusal is what is being tested
+                outcome[cls.__name__] = "refused: " + " ".join(str(e).split())
+        print(json.dumps(outcome))
     elif cmd == "logits":
         path, ids, out = args
         ids = torch.tensor(json.loads(ids))

@@ -165,8 +165,23 @@ fn cache(a: CacheArgs) -> anyhow::Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let known = model.gpt.sites();
     if let Some(s) = sites.iter().find(|s| !known.contains(s)) {
+        let plugin_sites: Vec<String> = known
+            .iter()
+            .filter(|k| matches!(k, HookSite::Plugin(_)))
+            .map(|k| k.to_string())
+            .collect();
+        let plugin = if model.gpt.plugin.is_none() {
+            String::new()
+        } else if plugin_sites.is_empty() {
+            "; its plugin has plugin.hook_in and plugin.hook_out and declares no sites".into()
+        } else {
+            format!(
+                "; its plugin has plugin.hook_in, plugin.hook_out and {}",
+                plugin_sites.join(", ")
+            )
+        };
         bail!(
-            "--site {s}: this model has no such site (its blocks are layers {:?})",
+            "--site {s}: this model has no such site (its blocks are layers {:?}{plugin})",
             model.gpt.layer_ids
         );
     }

@@ -1,5 +1,5 @@
-//! The flags that widen what opening a model may do (`--allow-plugin`, `--allow-nonfinite`,
-//! `--allow-hash-mismatch`).
+//! The flags that widen what opening a model may do (`--allow-plugin`, `--accept-rebuilt`,
+//! `--allow-nonfinite`, `--allow-hash-mismatch`).
 
 use clap::Args;
 use grokked_model::LoadPolicy;
@@ -12,6 +12,11 @@ pub struct TrustArgs {
     /// model folder is data: a library it names runs only with this consent.
     #[arg(long = "allow-plugin", value_name = "PATH")]
     allow_plugin: Vec<PathBuf>,
+    /// Open a run or model whose allowed plugin library was rebuilt since it was saved (its
+    /// SHA-256 changed): for a plugin author's own runs. Says what changed; without it such a
+    /// library is refused.
+    #[arg(long)]
+    accept_rebuilt: bool,
     /// Load weights with NaN or infinite values (for debugging a broken model).
     #[arg(long)]
     allow_nonfinite: bool,
@@ -28,5 +33,6 @@ impl TrustArgs {
             .allow_plugins(self.allow_plugin.iter().cloned())
             .allow_nonfinite(self.allow_nonfinite)
             .allow_hash_mismatch(self.allow_hash_mismatch)
+            .accept_rebuilt(self.accept_rebuilt)
     }
 }

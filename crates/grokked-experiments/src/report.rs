@@ -141,7 +141,8 @@ fn strings(df: &DataFrame, name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Result<()> {
+fn lens_heatmap(df: &DataFrame, rows: &[String], title: &str, stem: &Path) -> Result<()> {
+    let n_layers = rows.len();
     let layer = ints(df, "layer")?;
     let measure = strings(df, "measure")?;
     let mrr = floats(df, "mrr")?;
@@ -151,7 +152,7 @@ fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Re
         let c = usize::from(measure[i] == "r2@r2");
         values[layer[i] as usize][c] = mrr[i];
     }
-    let rows = (0..n_layers).map(|l| format!("layer {l}")).collect();
+    let rows = rows.to_vec();
     heatmap(
         &Heatmap {
             title: title.into(),
@@ -164,7 +165,8 @@ fn lens_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Re
     )
 }
 
-fn trace_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> Result<()> {
+fn trace_heatmap(df: &DataFrame, rows: &[String], title: &str, stem: &Path) -> Result<()> {
+    let n_layers = rows.len();
     let layer = ints(df, "layer")?;
     let pos = ints(df, "position")?;
     let metric = floats(df, "metric")?;
@@ -172,7 +174,7 @@ fn trace_heatmap(df: &DataFrame, n_layers: usize, title: &str, stem: &Path) -> R
     for i in 0..layer.len() {
         values[layer[i] as usize][pos[i] as usize] = metric[i];
     }
-    let rows = (0..n_layers).map(|l| format!("layer {l}")).collect();
+    let rows = rows.to_vec();
     heatmap(
         &Heatmap {
             title: title.into(),
@@ -215,7 +217,8 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
     } = composition_run(&run)?;
     let (model, step) = run.load_model_with(step, device, &opts.policy)?;
     let gpt = &model.gpt;
-    let n_layers = gpt.resid_sites().len();
+    // Rows: `layer i` for the blocks' outputs, a plugin's stage by its own sites.
+    let rows = gpt.resid_labels();
     let ps = probes(&data, &tok, opts.split, opts.examples)?;
     if ps.is_empty() {
         return Err(GrokError::Invalid(format!(
@@ -237,7 +240,7 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
         table::write_parquet(&mut df, &dir.join("logit_lens.parquet"))?;
         lens_heatmap(
             &df,
-            n_layers,
+            &rows,
             &format!("Logit lens MRR at step {step}"),
             &dir.join("logit_lens"),
         )?;
@@ -248,7 +251,7 @@ pub fn analyze_checkpoint(run: &Path, step: Option<u64>, opts: &AnalyzeOptions) 
         table::write_parquet(&mut df, &dir.join("causal_trace.parquet"))?;
         trace_heatmap(
             &df,
-            n_layers,
+            &rows,
             &format!("Causal tracing: answers changed, step {step}"),
             &dir.join("causal_trace"),
         )?;
@@ -296,8 +299,10 @@ pub fn lens_across_checkpoints(run: &Path, opts: &AnalyzeOptions) -> Result<Data
     } = composition_run(&run)?;
     let ps = probes(&data, &tok, opts.split, opts.examples)?;
     let mut frames = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
     for (step, _) in run.checkpoints()? {
         let (model, _) = run.load_model_with(Some(step), device, &opts.policy)?;
+        labels = model.gpt.resid_labels();
         let df = composition_lens(&model.gpt, &ps)?;
         let n = df.height();
         let mut df = df;
@@ -318,10 +323,7 @@ pub fn lens_across_checkpoints(run: &Path, opts: &AnalyzeOptions) -> Result<Data
     let layers = ints(&all, "layer")?;
     let measure = strings(&all, "measure")?;
     let mrr = floats(&all, "mrr")?;
-    let n_layers = layers.iter().copied().max().unwrap_or(0) as usize + 1;
-    let mut series: Series = (0..n_layers)
-        .map(|l| (format!("layer {l}"), Vec::new()))
-        .collect();
+    let mut series: Series = labels.into_iter().map(|l| (l, Vec::new())).collect();
     for i in 0..steps.len() {
         if measure[i] == "b@r1" {
             series[layers[i] as usize].1.push((steps[i] as f64, mrr[i]));

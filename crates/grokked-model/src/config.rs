@@ -325,8 +325,11 @@ impl GptConfig {
     }
 
     /// The config as pretty JSON, in Hugging Face's layout.
+    /// A model with a plugin does not claim to be `GPT2LMHeadModel` (see [`crate::hf_identity`]).
     pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string_pretty(self).map_err(|e| GrokError::Invalid(e.to_string()))
+        let mut marked = self.clone();
+        crate::hf_identity::mark(self.plugin.as_ref(), self.n_layer, &mut marked.extra);
+        serde_json::to_string_pretty(&marked).map_err(|e| GrokError::Invalid(e.to_string()))
     }
 
     /// Writes `config.json` atomically.

@@ -143,37 +143,6 @@ impl Gpt {
         self.registry.add(site, f)
     }
 
-    /// The residual stream between stages, as the logit lens reads it: where the first stage
-    /// starts (the embeddings: `blocks.0.hook_resid_pre`, or `plugin.hook_in` when a plugin
-    /// runs first), then each stage's output (`hook_resid_post` of a block, `plugin.hook_out`).
-    pub fn resid_sites(&self) -> Vec<HookSite> {
-        let mut sites = Vec::new();
-        let plugin = self.plugin.as_ref();
-        for &layer in &self.layer_ids {
-            if plugin.is_some_and(|s| s.runs_before(layer)) {
-                sites.extend([HookSite::PluginIn, HookSite::PluginOut]);
-            }
-            sites.extend([HookSite::ResidPre(layer), HookSite::ResidPost(layer)]);
-        }
-        if plugin.is_some_and(|s| s.runs_last(&self.layer_ids)) {
-            sites.extend([HookSite::PluginIn, HookSite::PluginOut]);
-        }
-        // Keep the stream's start and every stage's output (an input equals the previous output).
-        sites
-            .iter()
-            .enumerate()
-            .filter(|(i, site)| {
-                *i == 0 || matches!(site, HookSite::ResidPost(_) | HookSite::PluginOut)
-            })
-            .map(|(_, site)| *site)
-            .collect()
-    }
-
-    /// Every hook site of this model, in forward order.
-    pub fn sites(&self) -> Vec<HookSite> {
-        HookSite::all(&self.layer_ids, self.plugin.is_some())
-    }
-
     /// Logits `[batch, seq, vocab]` of token ids `[batch, seq]`, no mask, no hooks.
     pub fn forward(&self, ids: &Tensor, train: bool) -> Result<Tensor> {
         let mut hook = NoHooks;
@@ -371,11 +340,8 @@ impl Gpt {
         let run_plugin = |x: Tensor, hook: &mut dyn Hook| -> Result<Tensor> {
             let stage = self.plugin.as_ref().expect("called only with a plugin");
             let x = at(hook, HookSite::PluginIn, x)?;
-            at(
-                hook,
-                HookSite::PluginOut,
-                stage.forward(&x, train, attention_mask)?,
-            )
+            let y = stage.forward(&x, train, attention_mask, hook)?;
+            at(hook, HookSite::PluginOut, y)
         };
         for (i, block) in self.blocks.iter().enumerate() {
             let layer = self.layer_ids[i];

@@ -31,6 +31,9 @@ macro_rules! hook_sites {
         pub enum HookSite {
             $( $(#[$gdoc])* $gv, )*
             $( $(#[$ldoc])* $lv(usize), )*
+            /// A site a reasoning-module plugin declared, by its full name (`plugin.loop.0.out`):
+            /// what the module offers there, in the shape it offers it.
+            Plugin(&'static str),
         }
 
         /// Every site kind, in forward order: `(kind name, whether it is per block)`. A per-block
@@ -43,6 +46,7 @@ macro_rules! hook_sites {
                 match self {
                     $( HookSite::$gv => $gname, )*
                     $( HookSite::$lv(_) => $lname, )*
+                    HookSite::Plugin(name) => *name,
                 }
             }
 
@@ -51,6 +55,7 @@ macro_rules! hook_sites {
                 match *self {
                     $( HookSite::$gv => None, )*
                     $( HookSite::$lv(l) => Some(l), )*
+                    HookSite::Plugin(_) => None,
                 }
             }
 
@@ -59,6 +64,7 @@ macro_rules! hook_sites {
                 match kind {
                     $( $gname => Ok(HookSite::$gv), )*
                     $( $lname => Ok(HookSite::$lv(layer)), )*
+                    other if other.starts_with(PLUGIN_PREFIX) => HookSite::plugin(other),
                     other => Err(GrokError::Invalid(format!(
                         "unknown hook site kind `{other}` (known: {})",
                         SITES.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
@@ -118,18 +124,54 @@ hook_sites! {
     }
 }
 
+/// The prefix of every plugin site's name.
+pub const PLUGIN_PREFIX: &str = "plugin.";
+
+/// Plugin site names, interned so that [`HookSite`] stays `Copy`: a process holds one copy of
+/// each name it has seen.
+fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    match names.iter().find(|n| **n == name) {
+        Some(n) => n,
+        None => {
+            let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+            names.push(leaked);
+            leaked
+        }
+    }
+}
+
 impl HookSite {
+    /// The site a plugin declared as `name`, given with or without `plugin.` (`loop.0.out` and
+    /// `plugin.loop.0.out` are the same site). Whether the model's plugin declares it is checked
+    /// where the model is known ([`crate::Gpt::sites`]).
+    pub fn plugin(name: &str) -> Result<Self> {
+        let bare = name.strip_prefix(PLUGIN_PREFIX).unwrap_or(name);
+        if bare.is_empty() || bare.split('.').any(str::is_empty) {
+            return Err(GrokError::Invalid(format!(
+                "bad plugin hook site `{name}` (expected plugin.NAME with dot-separated words)"
+            )));
+        }
+        let full = format!("{PLUGIN_PREFIX}{bare}");
+        if let Some((k, _)) = SITES.iter().find(|(k, _)| *k == full) {
+            return Self::from_kind(k, 0);
+        }
+        Ok(HookSite::Plugin(intern(&full)))
+    }
+
     /// Parses a full site name: a site outside the blocks (`hook_embed`) or `blocks.L.KIND`.
     pub fn parse(name: &str) -> Result<Self> {
         let bad = || {
             GrokError::Invalid(format!(
                 "bad hook site `{name}` (expected hook_embed, hook_pos_embed, ln_final.hook_normalized, \
-                 plugin.hook_in|out or blocks.L.KIND)"
+                 plugin.hook_in|out, a plugin's own plugin.NAME, or blocks.L.KIND)"
             ))
         };
         match name.strip_prefix("blocks.") {
             None => match SITES.iter().find(|(k, per_block)| !per_block && *k == name) {
                 Some((k, _)) => Self::from_kind(k, 0),
+                None if name.starts_with(PLUGIN_PREFIX) => Self::plugin(name),
                 None => Err(bad()),
             },
             Some(rest) => {
@@ -235,10 +277,26 @@ mod tests {
             "embed",
             "blocks.1.hook_embed",
             "hook_resid_pre",
+            "plugin.",
+            "plugin.loop..out",
         ] {
             assert!(HookSite::parse(bad).is_err(), "{bad}");
         }
         assert!(HookSite::from_kind("resid", 0).is_err());
+    }
+
+    #[test]
+    fn plugin_sites_parse_with_or_without_their_prefix() {
+        let site = HookSite::parse("plugin.loop.2.out").unwrap();
+        assert_eq!(site, HookSite::plugin("loop.2.out").unwrap());
+        assert_eq!(site.to_string(), "plugin.loop.2.out");
+        assert_eq!(site.layer(), None);
+        assert_eq!(
+            HookSite::parse("plugin.hook_in").unwrap(),
+            HookSite::PluginIn
+        );
+        assert_eq!(HookSite::plugin("hook_out").unwrap(), HookSite::PluginOut);
+        assert_ne!(site, HookSite::plugin("gate").unwrap());
     }
 }
 

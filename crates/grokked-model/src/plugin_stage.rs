@@ -20,9 +20,9 @@
 
 use super::config::GptConfig;
 use crate::error::{GrokError, Result};
+use crate::hooks::{at, Hook, HookSite};
 use grokked_plugin::abi::ModelDims;
 use grokked_plugin::host::{load_plugin_verified, PluginConfig, PluginInstance};
-use grokked_plugin::sdk::Init;
 use tch::{nn, Tensor};
 
 /// A loaded module with its parameters.
@@ -38,23 +38,11 @@ pub struct PluginStage {
     pub after_layer: usize,
     /// Blocks it replaces.
     pub replace: usize,
-    /// The placement with the library's canonical path and SHA-256.
+    /// The placement with the library's canonical path, SHA-256 and build time.
     pub config: PluginConfig,
-}
-
-fn init_of(init: Init) -> nn::Init {
-    match init {
-        Init::Zeros => nn::Init::Const(0.0),
-        Init::Ones => nn::Init::Const(1.0),
-        Init::Normal { std } => nn::Init::Randn {
-            mean: 0.0,
-            stdev: std,
-        },
-        Init::Uniform { bound } => nn::Init::Uniform {
-            lo: -bound,
-            up: bound,
-        },
-    }
+    /// The sites the module declared, in forward order, with whether each carries the residual
+    /// stream (the logit lens reads those).
+    pub sites: Vec<(HookSite, bool)>,
 }
 
 impl PluginStage {
@@ -64,6 +52,9 @@ impl PluginStage {
         let dims = ModelDims {
             n_embd: cfg.n_embd,
             n_head: cfg.n_head,
+            n_layer: cfg.n_layer,
+            n_positions: cfg.n_positions,
+            dropout: cfg.resid_pdrop,
             layer_norm_epsilon: cfg.layer_norm_epsilon,
         };
         let instance = plugin.instantiate(&pc.options, dims)?;
@@ -78,10 +69,16 @@ impl PluginStage {
             }
             let (last, dirs) = parts.split_last().expect("split yields one part");
             let path = dirs.iter().fold(p.clone(), |acc, d| acc / *d);
-            params.push(path.var(last, &spec.shape, init_of(spec.init)));
+            params.push(path.var(last, &spec.shape, spec.init.to_nn()));
         }
         let names = instance.params.iter().map(|s| s.name.clone()).collect();
+        let sites = instance
+            .sites
+            .iter()
+            .map(|s| Ok((HookSite::plugin(&s.name)?, s.residual)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(PluginStage {
+            sites,
             instance,
             params,
             names,
@@ -90,6 +87,7 @@ impl PluginStage {
             config: PluginConfig {
                 path: info.path,
                 sha256: Some(info.sha256),
+                built_unix: info.built_unix,
                 ..pc.clone()
             },
         })
@@ -112,10 +110,37 @@ impl PluginStage {
             .any(|&l| l >= self.after_layer + self.replace)
     }
 
-    /// Runs the module.
-    pub fn forward(&self, x: &Tensor, train: bool, mask: Option<&Tensor>) -> Result<Tensor> {
-        Ok(self
-            .instance
-            .forward(x, &self.params, self.after_layer, train, mask)?)
+    /// Runs the module, lending `hook` the module's own sites when it wants any of them.
+    pub fn forward(
+        &self,
+        x: &Tensor,
+        train: bool,
+        mask: Option<&Tensor>,
+        hook: &mut dyn Hook,
+    ) -> Result<Tensor> {
+        if !self.sites.iter().any(|(s, _)| hook.wants(*s)) {
+            let y = self
+                .instance
+                .forward(x, &self.params, self.after_layer, train, mask, None)?;
+            return Ok(y);
+        }
+        let mut at_site = |name: &str, t: Tensor| -> std::result::Result<Tensor, String> {
+            let site = self
+                .sites
+                .iter()
+                .map(|(s, _)| *s)
+                .find(|s| s.kind().strip_prefix(crate::hooks::PLUGIN_PREFIX) == Some(name))
+                .ok_or_else(|| format!("undeclared site `{name}`"))?;
+            at(hook, site, t).map_err(|e| e.to_string())
+        };
+        let y = self.instance.forward(
+            x,
+            &self.params,
+            self.after_layer,
+            train,
+            mask,
+            Some(&mut at_site),
+        )?;
+        Ok(y)
     }
 }

@@ -10,6 +10,11 @@
 //! - Weights whose SHA-256 differs from the one their checkpoint recorded (`trainer_state.json`)
 //!   are refused, before the model is built, unless [`LoadPolicy::allow_hash_mismatch`]
 //!   (`--allow-hash-mismatch`) is set for forensics.
+//! - A plugin library whose SHA-256 differs from the one the model was saved with (it was
+//!   rebuilt) is refused before it is loaded, unless [`LoadPolicy::accept_rebuilt`]
+//!   (`--accept-rebuilt`, beside `--allow-plugin`) is set: then it is opened, and a note on
+//!   stderr says what changed (old and new hash, both build times). The saved model keeps the new
+//!   library's hash from then on.
 //!
 //! ```
 //! use grokked_model::trust::LoadPolicy;
@@ -24,7 +29,8 @@
 //! ```
 
 use crate::error::{GrokError, Result};
-use grokked_plugin::host::{resolve_library, PluginConfig};
+use grokked_plugin::host::record::{built, modified_unix};
+use grokked_plugin::host::{library_sha256, resolve_library, PluginConfig};
 use std::path::{Path, PathBuf};
 
 /// The user's consent for what loading a model may do beyond reading data.
@@ -33,6 +39,7 @@ pub struct LoadPolicy {
     allowed_plugins: Vec<PathBuf>,
     allow_nonfinite: bool,
     allow_hash_mismatch: bool,
+    accept_rebuilt: bool,
 }
 
 /// The file of a checkpoint folder that records its weights' SHA-256 (`weights_sha256`).
@@ -100,6 +107,46 @@ impl LoadPolicy {
                 format!("field `weights_sha256`: expected a string, got {other}"),
             )),
         }
+    }
+
+    /// Accepts (`true`) an allowed plugin library that was rebuilt since the model was saved
+    /// (its SHA-256 differs from the recorded one); the default refuses it.
+    pub fn accept_rebuilt(mut self, accept: bool) -> Self {
+        self.accept_rebuilt = accept;
+        self
+    }
+
+    /// When rebuilt libraries are accepted and `plugin`'s library differs from the hash it
+    /// records, drops the pin (the model built from `plugin` records the new hash) and says so on
+    /// stderr; otherwise changes nothing, so the pin refuses the library when it is loaded.
+    /// Returns the note, if any.
+    pub fn accept_rebuilt_plugin(
+        &self,
+        plugin: &mut PluginConfig,
+        named_in: &Path,
+    ) -> Result<Option<String>> {
+        let Some(recorded) = plugin.sha256.clone().filter(|_| self.accept_rebuilt) else {
+            return Ok(None);
+        };
+        let library = resolve_library(&plugin.path)
+            .map_err(|e| GrokError::format(named_in, format!("names a plugin library: {e}")))?;
+        let found = library_sha256(&library)?;
+        if found.eq_ignore_ascii_case(&recorded) {
+            return Ok(None);
+        }
+        let note = format!(
+            "{}: the plugin library {} was rebuilt since this model was saved: SHA-256 {recorded} \
+             (built {}) then, {found} (built {}) now; opening it with the new build \
+             (--accept-rebuilt)",
+            named_in.display(),
+            library.display(),
+            built(plugin.built_unix),
+            built(modified_unix(&library)),
+        );
+        eprintln!("grokked: {note}");
+        plugin.sha256 = None;
+        plugin.built_unix = None;
+        Ok(Some(note))
     }
 
     /// Whether non-finite weights are accepted.

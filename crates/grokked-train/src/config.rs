@@ -249,9 +249,19 @@ impl RunConfig {
     }
 
     /// Reads a TOML run config, naming the file on error.
+    ///
+    /// A relative `[model.plugin] path` is taken from the config file's folder (and made
+    /// absolute), so a config names its library the same way from any working directory.
     pub fn from_file(path: &Path) -> Result<Self> {
         let text = grokked_model::fsutil::read_to_string(path)?;
-        Self::from_toml_str(&text).map_err(|e| GrokError::format(path, e.to_string()))
+        let mut cfg =
+            Self::from_toml_str(&text).map_err(|e| GrokError::format(path, e.to_string()))?;
+        if let Some(plugin) = cfg.model.plugin.as_mut().filter(|p| p.path.is_relative()) {
+            let folder = path.parent().unwrap_or(Path::new(""));
+            plugin.path = std::path::absolute(folder.join(&plugin.path))
+                .map_err(|e| GrokError::io(folder, e))?;
+        }
+        Ok(cfg)
     }
 
     /// The config as TOML.
@@ -363,87 +373,5 @@ impl RunConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::optim_config::GrokfastConfig;
-
-    const BASE: &str = "name = \"x\"\n[data]\ntask = \"composition\"\n";
-
-    #[test]
-    fn the_optimizer_keys_stay_in_the_train_section() {
-        let text = format!("{BASE}[train]\nlr = 1e-3\nweight_decay = 1.0\nbetas = [0.8, 0.9]\n");
-        let cfg = RunConfig::from_toml_str(&text).unwrap();
-        let expect = OptimConfig {
-            weight_decay: 1.0,
-            betas: (0.8, 0.9),
-            ..OptimConfig::paper()
-        };
-        assert_eq!(
-            cfg.train.optim, expect,
-            "omitted keys take the paper's values"
-        );
-        let written = cfg.to_toml().unwrap();
-        assert!(
-            written.contains("weight_decay = 1.0") && !written.contains("optim"),
-            "{written}"
-        );
-        assert_eq!(RunConfig::from_toml_str(&written).unwrap(), cfg);
-        for (bad, field) in [
-            ("weight_decai = 1.0", "weight_decai"),
-            ("weight_decay = \"x\"", "weight_decay"),
-            ("betas = [0.9, 0.99, 0.999]", "betas"),
-        ] {
-            let err = RunConfig::from_toml_str(&format!("{BASE}[train]\n{bad}\n"))
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains(&format!("train.{field}")), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn set_reaches_optional_fields_and_refuses_unknown_ones() {
-        let mut cfg = RunConfig::from_toml_str(BASE).unwrap();
-        cfg.set("stop_at_id_accuracy=0.9").unwrap();
-        assert_eq!(cfg.train.stop_at_id_accuracy, Some(0.9));
-        cfg.set("stop_at_id_accuracy=none").unwrap();
-        assert_eq!(cfg.train.stop_at_id_accuracy, None);
-        cfg.set("train.grokfast={ alpha = 0.9, lambda = 1.0 }")
-            .unwrap();
-        cfg.set("train.grokfast=none").unwrap();
-        assert!(cfg.train.optim.grokfast.is_none());
-        let err = cfg.set("lr=none").unwrap_err().to_string();
-        assert!(
-            err.contains("train.lr") && err.contains("optional"),
-            "{err}"
-        );
-        cfg.set("train.grokfast={ alpha = 0.98, lambda = 2.0 }")
-            .unwrap();
-        assert_eq!(
-            cfg.train.optim.grokfast,
-            Some(GrokfastConfig {
-                alpha: 0.98,
-                lambda: 2.0,
-                window: None,
-            })
-        );
-        cfg.set("data.entities=50").unwrap();
-        assert!(cfg
-            .set("entitiez=3")
-            .unwrap_err()
-            .to_string()
-            .contains("entitiez"));
-        assert!(cfg
-            .set("seed=3")
-            .unwrap_err()
-            .to_string()
-            .contains("ambiguous"));
-        let err = RunConfig::from_toml_str(
-            "name = \"x\"\n[data]\ntask = \"composition\"\n[train]\nlr = \"fast\"\n",
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("lr") || err.to_string().contains("invalid type"),
-            "{err}"
-        );
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

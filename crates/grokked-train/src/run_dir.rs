@@ -242,7 +242,10 @@ impl RunDir {
             policy.check_plugin(p, &self.config_file())?;
         }
         let json = dir.join(hf::CONFIG_FILE);
-        let ckpt_plugin = hf::read_config(dir, policy)?.plugin;
+        let ckpt_plugin = grokked_model::GptConfig::from_file(&json)?.plugin;
+        if let Some(p) = &ckpt_plugin {
+            policy.check_plugin(p, &json)?;
+        }
         match (&run_plugin, &ckpt_plugin) {
             (Some(p), None) => Err(GrokError::format(
                 &json,

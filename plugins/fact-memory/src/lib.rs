@@ -8,7 +8,22 @@
 use grokked_plugin::abi::ModelDims;
 use grokked_plugin::functional::{layer_norm, linear};
 use grokked_plugin::sdk::{Context, Init, ParamSpec, ReasoningModule};
+use grokked_plugin::serde::{Deserialize, Serialize};
 use grokked_plugin::tch::{Kind, Tensor};
+
+/// The options (`[model.plugin] options = { slots = 256 }`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(crate = "grokked_plugin::serde")]
+pub struct Options {
+    /// Memory rows.
+    pub slots: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { slots: 256 }
+    }
+}
 
 /// A key-value memory read by every position.
 pub struct FactMemory {
@@ -17,15 +32,19 @@ pub struct FactMemory {
 }
 
 impl ReasoningModule for FactMemory {
-    fn new(options: &grokked_plugin::serde_json::Value, dims: &ModelDims) -> Result<Self, String> {
-        let slots = match options.get("slots") {
-            None => 256,
-            Some(v) => v
-                .as_i64()
-                .filter(|v| *v > 0)
-                .ok_or_else(|| format!("option `slots` must be a positive integer, got {v}"))?,
-        };
-        Ok(FactMemory { slots, dims: *dims })
+    type Options = Options;
+
+    fn new(options: Options, dims: &ModelDims) -> Result<Self, String> {
+        if options.slots <= 0 {
+            return Err(format!(
+                "option `slots` must be a positive integer, got {}",
+                options.slots
+            ));
+        }
+        Ok(FactMemory {
+            slots: options.slots,
+            dims: *dims,
+        })
     }
 
     fn parameters(&self) -> Vec<ParamSpec> {

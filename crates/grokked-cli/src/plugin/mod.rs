@@ -1,14 +1,18 @@
-//! `grokked plugin inspect`: a plugin's declaration and the parameters it asks for.
+//! `grokked plugin`: `inspect` prints a library's build record, its options with their defaults,
+//! the parameters and hook sites it asks for; `new` writes a ready plugin crate.
+
+mod inspect;
+mod scaffold;
 
 use clap::Subcommand;
-use grokked_plugin::abi::ModelDims;
-use grokked_plugin::host::load_plugin;
 use std::path::PathBuf;
 
 /// `grokked plugin ...`
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Print a plugin's declaration (name, ABI, SDK, libtorch, rustc) and its parameters.
+    /// Print a plugin's build record (name, ABI, SDK, libtorch, rustc, SHA-256, build time),
+    /// its options with their defaults, and the parameters and hook sites it declares. A library
+    /// built for another host is refused, and its record is still printed.
     Inspect {
         /// The plugin library.
         file: PathBuf,
@@ -22,43 +26,30 @@ pub enum PluginCommand {
         #[arg(long, default_value_t = 4)]
         n_head: i64,
     },
+    /// Write a new plugin crate NAME: Cargo.toml (depending on this checkout's SDK, with its
+    /// lockfile), a working module with a hook site and a unit test, a build script and a README.
+    New {
+        /// The crate's name (lowercase letters, digits, `-` or `_`).
+        name: String,
+        /// The folder to create the crate in (default: the current one); the crate is DIR/NAME.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The grokked checkout whose SDK the crate depends on (default: the one this command
+        /// was built from).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
 }
 
 /// Runs a `plugin` subcommand.
 pub fn run(cmd: PluginCommand) -> anyhow::Result<()> {
-    let PluginCommand::Inspect {
-        file,
-        options,
-        n_embd,
-        n_head,
-    } = cmd;
-    let (plugin, info) = load_plugin(&file)?;
-    println!("plugin {}", info.name);
-    println!("  file      {}", info.path.display());
-    println!("  ABI       {}", info.abi_version);
-    println!("  SDK       {}", info.sdk_version);
-    println!("  libtorch  {}", info.libtorch_version);
-    println!("  rustc     {}", info.rustc_version);
-    let options: serde_json::Value =
-        serde_json::from_str(&options).map_err(|e| anyhow::anyhow!("--options: {e}"))?;
-    let inst = plugin.instantiate(
-        &options,
-        ModelDims {
+    match cmd {
+        PluginCommand::Inspect {
+            file,
+            options,
             n_embd,
             n_head,
-            layer_norm_epsilon: 1e-5,
-        },
-    )?;
-    let total: i64 = inst
-        .params
-        .iter()
-        .map(|p| p.shape.iter().product::<i64>())
-        .sum();
-    println!(
-        "parameters for n_embd {n_embd}, n_head {n_head}, options {options} ({total} scalars):"
-    );
-    for p in &inst.params {
-        println!("  {:<28} {:?} {:?}", p.name, p.shape, p.init);
+        } => inspect::run(&file, &options, n_embd, n_head),
+        PluginCommand::New { name, dir, sdk } => scaffold::run(&name, dir, sdk),
     }
-    Ok(())
 }

@@ -1,30 +1,80 @@
 //! The safe side for plugin authors: implement [`ReasoningModule`] on a plain struct and export it
 //! with [`export_reasoning_module!`](crate::export_reasoning_module); nothing unsafe to write.
-//! Parameters are declared with [`ParamSpec`] and owned by the host (its optimizer trains them and
-//! its checkpoints save them); `forward` receives them in declaration order. Every entry point
-//! catches panics and returns them as errors.
+//!
+//! # Depending on the SDK from outside this workspace
+//! `grokked plugin new NAME` writes a ready crate. By hand, a plugin crate is a `cdylib` that
+//! depends on `grokked-plugin` (by path to a grokked checkout) and on `torch-sys` (whose build
+//! script finds libtorch), with a build script that gives the library a runtime path to libtorch
+//! (without it `cargo test` fails to find `libtorch_cpu.so`). Build it with the same
+//! `LIBTORCH_USE_PYTORCH=1` venv and the same rustc as the host: the host refuses a library built
+//! against another ABI, SDK, libtorch or rustc, and says which.
+//!
+//! # The contract
+//! - **Options** are the module's own serde struct ([`ReasoningModule::Options`]). The host passes
+//!   the config's `[model.plugin] options` table; keys it omits take the struct's `Default`, and a
+//!   key the struct does not have is an error naming it and listing the known ones. Every field
+//!   must serialise (no `skip_serializing`): the serialised default is the list of known keys, and
+//!   `grokked plugin inspect` prints it.
+//! - **Parameters** are declared with [`ParamSpec`]s and owned by the host: its optimizer trains
+//!   them and its checkpoints save them (under `plugin.NAME`). `forward` receives them in
+//!   declaration order as the model's own leaf tensors: on the model's device and dtype (the same
+//!   as `hidden`'s), requiring grad while training, inside `no_grad` at evaluation. Never replace or
+//!   detach them; compute with them.
+//! - **`&self` is immutable configuration.** The host may call `forward` for training and
+//!   evaluation on the same instance, and nothing but the parameters is saved: state that must
+//!   survive (a learned gate, a memory) is a parameter, not a field.
+//! - **The [`Context`]** gives the number of blocks before the module (`layer_index`), whether the
+//!   model is training (apply dropout only then, with [`ModelDims::dropout`]), the key padding mask,
+//!   and [`Context::site`], which offers an activation at one of the module's declared hook sites
+//!   ([`ReasoningModule::sites`]) to the host's hooks: the logit lens, caches and patching then
+//!   read `plugin.SITE` like any other site.
+//! - Every entry point catches panics and returns them, and errors, to the host as messages.
 //!
 //! ```
-//! use grokked_plugin::sdk::{Context, Init, ParamSpec, ReasoningModule};
+//! use grokked_plugin::sdk::{Context, Init, ParamSpec, ReasoningModule, SiteSpec};
 //! use grokked_plugin::abi::ModelDims;
+//! use grokked_plugin::serde::{Deserialize, Serialize};
 //! use grokked_plugin::tch::Tensor;
-//! /// Adds a learned bias to the residual stream.
-//! struct Shift { d: i64 }
+//! /// Adds a learned bias to the residual stream, `times` times.
+//! struct Shift { d: i64, times: u32 }
+//! #[derive(Serialize, Deserialize)]
+//! #[serde(crate = "grokked_plugin::serde")]
+//! struct ShiftOptions { times: u32 }
+//! impl Default for ShiftOptions { fn default() -> Self { ShiftOptions { times: 1 } } }
 //! impl ReasoningModule for Shift {
-//!     fn new(_options: &serde_json::Value, dims: &ModelDims) -> Result<Self, String> { Ok(Shift { d: dims.n_embd }) }
+//!     type Options = ShiftOptions;
+//!     fn new(options: ShiftOptions, dims: &ModelDims) -> Result<Self, String> {
+//!         Ok(Shift { d: dims.n_embd, times: options.times })
+//!     }
 //!     fn parameters(&self) -> Vec<ParamSpec> { vec![ParamSpec::new("shift", &[self.d], Init::Zeros)] }
-//!     fn forward(&self, hidden: &Tensor, params: &[Tensor], _ctx: &Context) -> Result<Tensor, String> { Ok(hidden + &params[0]) }
+//!     fn sites(&self) -> Vec<SiteSpec> { vec![SiteSpec::residual("shifted")] }
+//!     fn forward(&self, hidden: &Tensor, params: &[Tensor], ctx: &Context) -> Result<Tensor, String> {
+//!         let y = hidden + &params[0] * f64::from(self.times);
+//!         ctx.site("shifted", y)
+//!     }
 //! }
 //! grokked_plugin::export_reasoning_module!(Shift, "shift");
+//!
+//! // Unit-testing a module: its parameters as the host would create them, and its sites.
+//! let module = Shift::new(ShiftOptions::default(), &ModelDims::for_test(8, 2)).unwrap();
+//! let params = grokked_plugin::sdk::testing::parameters(&module.parameters(), 0);
+//! let x = Tensor::ones([1, 3, 8], (tch::Kind::Float, tch::Device::Cpu));
+//! let (y, sites) = grokked_plugin::sdk::testing::forward_with_sites(&module, &x, &params).unwrap();
+//! assert!(y.equal(&x));
+//! assert_eq!(sites[0].0, "shifted");
 //! ```
 
-use crate::abi::{ForwardContext, ModelDims, ERR, OK};
-use serde::{Deserialize, Serialize};
-use std::ffi::{c_char, c_void, CStr, CString};
-use std::mem::ManuallyDrop;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+mod context;
+pub mod entry;
+pub mod options;
+pub mod testing;
+
+pub use context::Context;
+pub use options::parse_options;
+
+use crate::abi::ModelDims;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use tch::Tensor;
-use torch_sys::C_tensor;
 
 /// How a parameter starts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -68,183 +118,61 @@ impl ParamSpec {
     }
 }
 
-/// What `forward` knows besides the hidden states.
-#[derive(Debug)]
-pub struct Context {
-    /// The number of blocks before the module.
-    pub layer_index: usize,
-    /// Training mode.
-    pub train: bool,
-    /// Key padding mask `[batch, seq]` (1 = token), if any.
-    pub attention_mask: Option<Tensor>,
+/// A hook site a module offers in its `forward` ([`Context::site`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSpec {
+    /// The name without `plugin.` (`loop.0.out`, `gate`): dot-separated words.
+    pub name: String,
+    /// Whether the activation is the residual stream `[batch, pos, n_embd]`: the logit lens reads
+    /// those, between `plugin.hook_in` and `plugin.hook_out`.
+    #[serde(default)]
+    pub residual: bool,
 }
 
-/// A reasoning module: created from JSON options, declares its parameters, maps hidden states
-/// `[batch, seq, n_embd]` to hidden states of the same shape.
+impl SiteSpec {
+    /// A site where the module offers the residual stream (the logit lens reads it).
+    pub fn residual(name: &str) -> Self {
+        SiteSpec {
+            name: name.into(),
+            residual: true,
+        }
+    }
+
+    /// A site of any other activation (a gate's value, an attention pattern).
+    pub fn other(name: &str) -> Self {
+        SiteSpec {
+            name: name.into(),
+            residual: false,
+        }
+    }
+}
+
+/// What an instance tells the host about itself (`describe`'s JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Description {
+    /// The parameters, in `forward` order.
+    pub params: Vec<ParamSpec>,
+    /// The hook sites `forward` offers through [`Context::site`] (names without `plugin.`), in
+    /// the order it offers them.
+    #[serde(default)]
+    pub sites: Vec<SiteSpec>,
+}
+
+/// A reasoning module: created from its typed options, declares its parameters and hook sites,
+/// maps hidden states `[batch, seq, n_embd]` to hidden states of the same shape.
 pub trait ReasoningModule: Sized + Send + 'static {
-    /// Creates the module for a model of `dims` from the config's options table.
-    fn new(options: &serde_json::Value, dims: &ModelDims) -> Result<Self, String>;
+    /// The module's options: `[model.plugin] options` in a run config. Its `Default` gives the
+    /// value of every key the config omits; its serialised default lists the accepted keys.
+    type Options: Serialize + DeserializeOwned + Default;
+    /// Creates the module for a model of `dims`.
+    fn new(options: Self::Options, dims: &ModelDims) -> Result<Self, String>;
     /// The parameters it needs, in the order `forward` receives them.
     fn parameters(&self) -> Vec<ParamSpec>;
+    /// The hook sites `forward` offers with [`Context::site`], in forward order: names such as
+    /// `loop.0.out` or `gate` (the host shows them as `plugin.loop.0.out`, `plugin.gate`).
+    fn sites(&self) -> Vec<SiteSpec> {
+        Vec::new()
+    }
     /// Runs the module.
     fn forward(&self, hidden: &Tensor, params: &[Tensor], ctx: &Context) -> Result<Tensor, String>;
-}
-
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    let msg = p
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("panicked: {msg}")
-}
-
-fn c_string(s: String) -> *mut c_char {
-    CString::new(s.replace('\0', " "))
-        .expect("NULs replaced")
-        .into_raw()
-}
-
-/// Runs `f`, turning an error or a panic into `ERR` with a message in `err`.
-unsafe fn guarded(err: *mut *mut c_char, f: impl FnOnce() -> Result<(), String>) -> i32 {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(())) => OK,
-        Ok(Err(msg)) => {
-            unsafe { *err = c_string(msg) };
-            ERR
-        }
-        Err(p) => {
-            unsafe { *err = c_string(panic_message(p)) };
-            ERR
-        }
-    }
-}
-
-/// `create` for `T`.
-///
-/// # Safety
-/// Called by the host through the declaration with valid pointers.
-pub unsafe extern "C" fn create<T: ReasoningModule>(
-    options: *const c_char,
-    dims: *const ModelDims,
-    out: *mut *mut c_void,
-    err: *mut *mut c_char,
-) -> i32 {
-    unsafe {
-        guarded(err, || {
-            let text = CStr::from_ptr(options)
-                .to_str()
-                .map_err(|e| e.to_string())?;
-            let value: serde_json::Value =
-                serde_json::from_str(text).map_err(|e| format!("options: {e}"))?;
-            let module = T::new(&value, &*dims)?;
-            *out = Box::into_raw(Box::new(module)) as *mut c_void;
-            Ok(())
-        })
-    }
-}
-
-/// `destroy` for `T`.
-///
-/// # Safety
-/// `instance` came from `create::<T>` and is destroyed once.
-pub unsafe extern "C" fn destroy<T: ReasoningModule>(instance: *mut c_void) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        drop(unsafe { Box::from_raw(instance as *mut T) })
-    }));
-}
-
-/// `describe` for `T`.
-///
-/// # Safety
-/// `instance` came from `create::<T>`.
-pub unsafe extern "C" fn describe<T: ReasoningModule>(
-    instance: *mut c_void,
-    out: *mut *mut c_char,
-    err: *mut *mut c_char,
-) -> i32 {
-    unsafe {
-        guarded(err, || {
-            let module = &*(instance as *const T);
-            let json = serde_json::to_string(&module.parameters()).map_err(|e| e.to_string())?;
-            *out = c_string(json);
-            Ok(())
-        })
-    }
-}
-
-/// `forward` for `T`.
-///
-/// # Safety
-/// `instance` came from `create::<T>`; the tensor pointers are live libtorch handles.
-pub unsafe extern "C" fn forward<T: ReasoningModule>(
-    instance: *mut c_void,
-    ctx: *const ForwardContext,
-    hidden: *mut C_tensor,
-    params: *const *mut C_tensor,
-    n_params: usize,
-    out: *mut *mut C_tensor,
-    err: *mut *mut c_char,
-) -> i32 {
-    unsafe {
-        guarded(err, || {
-            let module = &*(instance as *const T);
-            let ctx = &*ctx;
-            let hidden = Tensor::clone_from_ptr(hidden);
-            let params: Vec<Tensor> = std::slice::from_raw_parts(params, n_params)
-                .iter()
-                .map(|&p| Tensor::clone_from_ptr(p))
-                .collect();
-            let mask =
-                (!ctx.attention_mask.is_null()).then(|| Tensor::clone_from_ptr(ctx.attention_mask));
-            let context = Context {
-                layer_index: ctx.layer_index as usize,
-                train: ctx.train != 0,
-                attention_mask: mask,
-            };
-            let y = module.forward(&hidden, &params, &context)?;
-            if y.size() != hidden.size() {
-                return Err(format!(
-                    "forward returned shape {:?}, expected {:?}",
-                    y.size(),
-                    hidden.size()
-                ));
-            }
-            *out = ManuallyDrop::new(y).as_mut_ptr();
-            Ok(())
-        })
-    }
-}
-
-/// Frees a string returned by this library.
-///
-/// # Safety
-/// `s` came from this library's `CString::into_raw`.
-pub unsafe extern "C" fn free_string(s: *mut c_char) {
-    if !s.is_null() {
-        drop(unsafe { CString::from_raw(s) });
-    }
-}
-
-/// Exports a [`ReasoningModule`] type under a name: `export_reasoning_module!(MyModule, "my-module");`
-#[macro_export]
-macro_rules! export_reasoning_module {
-    ($ty:ty, $name:expr) => {
-        /// The declaration the grokked host loads.
-        #[no_mangle]
-        #[allow(non_upper_case_globals)]
-        pub static grokked_plugin_declaration: $crate::abi::PluginDeclaration =
-            $crate::abi::PluginDeclaration {
-                abi_version: $crate::abi::ABI_VERSION,
-                sdk_version: $crate::abi::SDK_VERSION.as_ptr(),
-                libtorch_version: $crate::abi::LIBTORCH_VERSION.as_ptr(),
-                rustc_version: $crate::abi::RUSTC_VERSION.as_ptr(),
-                name: concat!($name, "\0").as_ptr() as *const ::std::ffi::c_char,
-                create: $crate::sdk::create::<$ty>,
-                destroy: $crate::sdk::destroy::<$ty>,
-                describe: $crate::sdk::describe::<$ty>,
-                forward: $crate::sdk::forward::<$ty>,
-                free_string: $crate::sdk::free_string,
-            };
-    };
 }

@@ -110,6 +110,8 @@ impl Trainer {
         let mut build_cfg = cfg.clone();
         if let Some(plugin) = build_cfg.model.plugin.as_mut() {
             plugin.sha256 = recorded_plugin_hash(&candidates, plugin.sha256.as_deref())?;
+            let named_in = run.config_file();
+            notes.extend(opts.policy.accept_rebuilt_plugin(plugin, &named_in)?);
         }
         let data = folder::load(&run.data_dir())?;
         let mut t = Self::build(build_cfg, run, lock, data)?;
