@@ -242,3 +242,76 @@ fn transformers_refuses_a_checkpoint_with_a_plugin_and_grokked_reopens_it() {
         .unwrap()
         .equal(&model.gpt.forward(&ids, false).unwrap()));
 }
+
+#[test]
+fn loops_at_inference_change_the_loop_count_and_nothing_else() {
+    use grokked::model::overrides::ModelOverrides;
+    let model = looped_model();
+    let dir = tempfile::tempdir().unwrap();
+    hf::save_folder(&model, dir.path()).unwrap();
+    let files = |d: &std::path::Path| {
+        ["config.json", "model.safetensors"].map(|f| std::fs::read(d.join(f)).unwrap())
+    };
+    let before = files(dir.path());
+    let policy = LoadPolicy::data_only().allow_plugin(library("shared_depth"));
+    let with = |sets: &[&str]| {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        let policy = policy
+            .clone()
+            .with_overrides(ModelOverrides::parse(&sets).unwrap());
+        hf::load_folder_with(dir.path(), Device::Cpu, &policy)
+    };
+    let ids = Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
+    let logits = model.gpt.forward(&ids, false).unwrap();
+
+    // The trained loop count reproduces the model exactly.
+    let same = with(&["model.plugin.options.n=3"]).unwrap();
+    assert!(same.gpt.forward(&ids, false).unwrap().equal(&logits));
+    // Five loops: two more sites, the same weights, and the first three loops as before.
+    let five = with(&["model.plugin.options.n=5"]).unwrap();
+    assert!(five.gpt.sites().contains(&loop_site(4)));
+    for (name, w) in model.vs.variables() {
+        assert!(five.vs.variables()[&name].equal(&w), "{name}");
+    }
+    let (_, cache3) = run_with_cache(&model.gpt, &ids, |_| true).unwrap();
+    let (_, cache5) = run_with_cache(&five.gpt, &ids, |_| true).unwrap();
+    for j in 0..3 {
+        assert!(
+            cache5[&loop_site(j)].equal(&cache3[&loop_site(j)]),
+            "loop {j}"
+        );
+    }
+    assert!(!five
+        .gpt
+        .forward(&ids, false)
+        .unwrap()
+        .allclose(&logits, 1e-4, 1e-4, false));
+    assert_eq!(files(dir.path()), before, "the checkpoint is not changed");
+
+    // What is not a loop count is refused: another block count does not match the weights, an
+    // unknown option is named, and a model without a plugin has no options to change.
+    let err = with(&["model.plugin.options.k=2"]).unwrap_err().to_string();
+    assert!(err.contains("plugin.h.1"), "{err}");
+    let err = with(&["model.plugin.options.loops=2"])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown option `loops`"), "{err}");
+    let plain = tempfile::tempdir().unwrap();
+    let cfg = GptConfig::new(GptSize {
+        vocab_size: 30,
+        n_positions: 8,
+        n_layer: 2,
+        n_embd: 16,
+        n_head: 2,
+    });
+    hf::save_folder(&GptModel::new(cfg, Device::Cpu).unwrap(), plain.path()).unwrap();
+    let overrides = ModelOverrides::parse(&["model.plugin.options.n=2".to_string()]).unwrap();
+    let err = hf::load_folder_with(
+        plain.path(),
+        Device::Cpu,
+        &LoadPolicy::data_only().with_overrides(overrides),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("names no plugin"), "{err}");
+}

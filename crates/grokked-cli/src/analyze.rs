@@ -41,6 +41,8 @@ pub struct AnalyzeArgs {
     seed: u64,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    overrides: crate::overrides::OverrideArgs,
 }
 
 /// Runs `grokked analyze` (all analyses when none is named).
@@ -54,7 +56,7 @@ pub fn run(a: AnalyzeArgs) -> anyhow::Result<()> {
         examples: a.examples,
         split: a.split.parse::<Split>()?,
         seed: a.seed,
-        policy: a.trust.policy(),
+        policy: a.trust.policy().with_overrides(a.overrides.overrides()?),
     };
     let report = analyze_checkpoint(&a.run, a.checkpoint, &opts)?;
     println!(

@@ -40,12 +40,15 @@ pub struct GenerateArgs {
     print_ids: bool,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    overrides: crate::overrides::OverrideArgs,
 }
 
 /// Runs the subcommand.
 pub fn run(a: GenerateArgs) -> anyhow::Result<()> {
     let device = tch::Device::cuda_if_available();
-    let model = hf::load_folder_with(&a.model, device, &a.trust.policy())
+    let policy = a.trust.policy().with_overrides(a.overrides.overrides()?);
+    let model = hf::load_folder_with(&a.model, device, &policy)
         .with_context(|| format!("loading model folder {}", a.model.display()))?;
     let tok = Gpt2Tokenizer::for_model_dir(&a.model)?;
     let prompt = tok.encode(&a.prompt)?;

@@ -49,11 +49,17 @@ pub struct Input {
     ids: String,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    overrides: crate::overrides::OverrideArgs,
 }
 
 impl Input {
     fn load(&self) -> anyhow::Result<(GptModel, Tensor)> {
-        let model = hf::load_folder_with(&self.model, tch::Device::Cpu, &self.trust.policy())
+        let policy = self
+            .trust
+            .policy()
+            .with_overrides(self.overrides.overrides()?);
+        let model = hf::load_folder_with(&self.model, tch::Device::Cpu, &policy)
             .with_context(|| format!("loading model folder {}", self.model.display()))?;
         let ids = parse_ids(&self.ids, model.config().vocab_size)?;
         let n = ids.len() as i64;

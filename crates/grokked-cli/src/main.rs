@@ -5,6 +5,7 @@ mod data;
 mod generate;
 mod lens;
 mod memory;
+mod overrides;
 mod plugin;
 mod signals;
 mod sweep;

@@ -122,13 +122,16 @@ pub struct EvalArgs {
     checkpoint: Option<u64>,
     #[command(flatten)]
     trust: TrustArgs,
+    #[command(flatten)]
+    overrides: crate::overrides::OverrideArgs,
 }
 
 /// Runs `grokked eval`: exact-match accuracy of a checkpoint on every split of its run's task.
 pub fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
     let run = RunDir::new(&a.run);
     let loaded = run.load()?;
-    let (model, step) = run.load_model_with(a.checkpoint, loaded.device, &a.trust.policy())?;
+    let policy = a.trust.policy().with_overrides(a.overrides.overrides()?);
+    let (model, step) = run.load_model_with(a.checkpoint, loaded.device, &policy)?;
     let sets = eval_sets(&loaded.data, &loaded.tokenizer, loaded.device)?;
     println!("{} at step {step}:", a.run.display());
     for (split, acc) in evaluate_sets(&model.gpt, &sets, loaded.cfg.train.eval_batch_size)? {

@@ -223,6 +223,33 @@ fn a_new_author_goes_from_plugin_new_to_a_lens_on_the_plugins_own_sites() {
         "{unknown}"
     );
 
+    // More loops at inference: the plugin's option, for this command only.
+    let more = success_stdout(
+        grokked()
+            .args([
+                "lens",
+                "logit-lens",
+                "--ids",
+                "1 21 22",
+                "--top",
+                "1",
+                "--model",
+            ])
+            .arg(&ckpt)
+            .arg("--allow-plugin")
+            .arg(&lib)
+            .args(["--set", "model.plugin.options.loops=5"]),
+    );
+    assert!(more.contains("(plugin.loop.4.out)"), "{more}");
+    success_stdout(
+        grokked()
+            .args(["eval", "--run"])
+            .arg(&run)
+            .arg("--allow-plugin")
+            .arg(&lib)
+            .args(["--set", "model.plugin.options.loops=5"]),
+    );
+
     // A rebuilt library locks the run by default; --accept-rebuilt opens it and says what changed.
     let lib_rs = krate.join("src/lib.rs");
     let source = std::fs::read_to_string(&lib_rs).unwrap();

@@ -180,7 +180,8 @@ pub fn named_weights(model: &GptModel) -> Vec<(String, Tensor)> {
 }
 
 /// Reads a folder's `config.json`, checking that a plugin it names is allowed by `policy`.
-/// A rebuilt library is accepted here when the policy says so ([`LoadPolicy::accept_rebuilt`]).
+/// A rebuilt library is accepted here when the policy says so ([`LoadPolicy::accept_rebuilt`]),
+/// and the policy's plugin-option overrides are applied (in memory only).
 pub fn read_config(dir: &Path, policy: &LoadPolicy) -> Result<GptConfig> {
     let path = dir.join(CONFIG_FILE);
     let mut cfg = GptConfig::from_file(&path)?;
@@ -188,6 +189,7 @@ pub fn read_config(dir: &Path, policy: &LoadPolicy) -> Result<GptConfig> {
         policy.check_plugin(plugin, &path)?;
         policy.accept_rebuilt_plugin(plugin, &path)?;
     }
+    policy.overrides().apply(cfg.plugin.as_mut(), &path)?;
     Ok(cfg)
 }
 

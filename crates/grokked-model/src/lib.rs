@@ -23,6 +23,7 @@ pub mod hf_identity;
 pub mod hooks;
 pub mod linear;
 pub mod mlp;
+pub mod overrides;
 pub mod plugin_stage;
 pub mod precision;
 pub mod safetensors_io;

@@ -40,6 +40,7 @@ pub struct LoadPolicy {
     allow_nonfinite: bool,
     allow_hash_mismatch: bool,
     accept_rebuilt: bool,
+    overrides: crate::overrides::ModelOverrides,
 }
 
 /// The file of a checkpoint folder that records its weights' SHA-256 (`weights_sha256`).
@@ -147,6 +148,19 @@ impl LoadPolicy {
         plugin.sha256 = None;
         plugin.built_unix = None;
         Ok(Some(note))
+    }
+
+    /// Opens models with these plugin options changed (for this load only; the files stay as
+    /// they are). Not consent, but how the model is opened: it travels with the policy because
+    /// every command that opens a model takes one.
+    pub fn with_overrides(mut self, overrides: crate::overrides::ModelOverrides) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    /// The plugin options changed when a model is opened.
+    pub fn overrides(&self) -> &crate::overrides::ModelOverrides {
+        &self.overrides
     }
 
     /// Whether non-finite weights are accepted.

@@ -1,5 +1,6 @@
 //! Line charts with a band per series: the mean over seeds as a line, their spread (minimum to
-//! maximum) as a shaded band, written as PNG and SVG.
+//! maximum, widened by each run's own interval when it has one) as a shaded band, written as PNG
+//! and SVG.
 //!
 //! ```
 //! use grokked_viz::bands::{band_chart, Band};
@@ -18,6 +19,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// One run's curve with an interval at each point: `(x, y, lo, hi)`.
+pub type IntervalCurve = Vec<(f64, f64, f64, f64)>;
+
 /// One setting across seeds: `(x, mean, min, max)` at each x.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Band {
@@ -32,23 +36,48 @@ impl Band {
     /// last value at or before x (a run that stopped early keeps its final value), and runs that
     /// have not started by x are left out.
     pub fn from_runs(name: &str, runs: &[Vec<(f64, f64)>]) -> Self {
+        let runs: Vec<IntervalCurve> = runs
+            .iter()
+            .map(|r| r.iter().map(|&(x, y)| (x, y, y, y)).collect())
+            .collect();
+        Self::from_runs_with_intervals(name, &runs)
+    }
+
+    /// [`Band::from_runs`] for curves whose every value has an interval `(x, y, lo, hi)`: the
+    /// band runs from the lowest `lo` to the highest `hi` of the runs at each x, so it covers
+    /// both the spread over seeds and each run's own interval, whichever is wider.
+    ///
+    /// ```
+    /// use grokked_viz::bands::Band;
+    /// let runs = [vec![(0.0, 0.5, 0.4, 0.6)], vec![(0.0, 0.7, 0.65, 0.75)]];
+    /// let band = Band::from_runs_with_intervals("s", &runs);
+    /// assert_eq!(band.points, [(0.0, 0.6, 0.4, 0.75)]);
+    /// ```
+    pub fn from_runs_with_intervals(name: &str, runs: &[IntervalCurve]) -> Self {
         let mut xs: Vec<f64> = runs.iter().flatten().map(|p| p.0).collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
         let points = xs
             .into_iter()
             .filter_map(|x| {
-                let ys: Vec<f64> = runs
+                let at: Vec<(f64, f64, f64)> = runs
                     .iter()
-                    .filter_map(|r| r.iter().rev().find(|p| p.0 <= x).map(|p| p.1))
-                    .filter(|y| y.is_finite())
+                    .filter_map(|r| r.iter().rev().find(|p| p.0 <= x))
+                    .map(|p| (p.1, p.2, p.3))
+                    .filter(|p| p.0.is_finite())
                     .collect();
-                if ys.is_empty() {
+                if at.is_empty() {
                     return None;
                 }
-                let mean = ys.iter().sum::<f64>() / ys.len() as f64;
-                let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let mean = at.iter().map(|p| p.0).sum::<f64>() / at.len() as f64;
+                let lo = at
+                    .iter()
+                    .map(|p| p.1.min(p.0))
+                    .fold(f64::INFINITY, f64::min);
+                let hi = at
+                    .iter()
+                    .map(|p| p.2.max(p.0))
+                    .fold(f64::NEG_INFINITY, f64::max);
                 Some((x, mean, lo, hi))
             })
             .collect();

@@ -19,7 +19,7 @@ use grokked_data::io::folder::{self, Stats};
 use grokked_data::{io::table, Split, EVAL_SPLITS};
 use grokked_model::error::{GrokError, Result};
 use grokked_train::{MetricsLog, RunDir};
-use grokked_viz::bands::{band_chart, Band};
+use grokked_viz::bands::{band_chart, Band, IntervalCurve};
 use grokked_viz::charts::LineSpec;
 use polars::prelude::*;
 use std::collections::BTreeMap;
@@ -214,15 +214,29 @@ fn setting(point: &Point) -> String {
         .join(" ")
 }
 
-/// The bands of `split`: one per setting, over its seeds.
+/// The bands of `split`: one per setting, over its seeds (their spread, min to max).
 pub fn bands(points: &[(Point, Option<MetricsLog>)], split: Split) -> Vec<Band> {
-    let mut by_setting: BTreeMap<String, Vec<Vec<(f64, f64)>>> = BTreeMap::new();
-    for (p, log) in points {
+    bands_with_intervals(points, split, &vec![None; points.len()])
+}
+
+/// [`bands`], each point's accuracy widened to its 95% Wilson interval when `counts` gives the
+/// number of examples its `split` holds: a band covers the spread over seeds or the intervals,
+/// whichever is wider.
+pub fn bands_with_intervals(
+    points: &[(Point, Option<MetricsLog>)],
+    split: Split,
+    counts: &[Option<u64>],
+) -> Vec<Band> {
+    let mut by_setting: BTreeMap<String, Vec<IntervalCurve>> = BTreeMap::new();
+    for ((p, log), n) in points.iter().zip(counts) {
         if let Some(log) = log {
-            let curve: Vec<(f64, f64)> = log
+            let curve: IntervalCurve = log
                 .series(split)
                 .into_iter()
-                .map(|(s, a)| (s as f64, a))
+                .map(|(s, a)| {
+                    let (lo, hi) = n.map_or((a, a), |n| wilson95(a, n));
+                    (s as f64, a, lo, hi)
+                })
                 .collect();
             if !curve.is_empty() {
                 by_setting.entry(setting(p)).or_default().push(curve);
@@ -237,7 +251,7 @@ pub fn bands(points: &[(Point, Option<MetricsLog>)], split: Split) -> Vec<Band> 
             } else {
                 name.as_str()
             };
-            Band::from_runs(&format!("{label} ({} seeds)", runs.len()), runs)
+            Band::from_runs_with_intervals(&format!("{label} ({} seeds)", runs.len()), runs)
         })
         .collect()
 }
@@ -247,14 +261,30 @@ pub fn collect(sweep: &SweepDir) -> Result<DataFrame> {
     let mut df = summary(sweep)?;
     table::write_parquet(&mut df, &sweep.summary_file())?;
     let points = point_metrics(sweep)?;
+    let names: Vec<String> = df
+        .column("point")
+        .and_then(|c| c.str().cloned())
+        .map_err(|e| GrokError::Invalid(e.to_string()))?
+        .iter()
+        .map(|n| n.unwrap_or_default().to_string())
+        .collect();
     for split in CHARTED {
-        let bands = bands(&points, split);
+        // The examples each point's split holds (the summary's n_S), to draw its interval.
+        let n_col = df.column(&format!("n_{}", split.name())).ok();
+        let counts: Vec<Option<u64>> = points
+            .iter()
+            .map(|(p, _)| {
+                let row = names.iter().position(|n| *n == p.name)?;
+                n_col?.u64().ok()?.get(row)
+            })
+            .collect();
+        let bands = bands_with_intervals(&points, split, &counts);
         if bands.is_empty() {
             continue;
         }
         let spec = LineSpec {
             title: format!(
-                "{}: {} accuracy (mean over seeds, band: min to max)",
+                "{}: {} accuracy (mean over seeds; band: min to max over seeds, widened to 95% Wilson intervals)",
                 sweep.spec().name,
                 split.name()
             ),
