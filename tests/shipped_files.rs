@@ -154,3 +154,17 @@ fn shipped_memory_comparison_holds_the_runs_its_table_reports() {
     let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
     assert!(readme.contains("grokked compare-memory --config"));
 }
+
+/// Notebook 9 reads `datasets/results/ood-circuit/plain-seed-0`: a grokked run on the powered
+/// composition split (at least 300 OOD two-hop facts) whose final checkpoint loads, intact.
+#[test]
+fn the_shipped_ood_circuit_run_opens_with_its_powered_split() {
+    let run = RunDir::new(workspace_root().join("datasets/results/ood-circuit/plain-seed-0"));
+    let loaded = run.load().unwrap();
+    assert!(loaded.data.count(Split::TestInferredOod) >= 300);
+    let (_, step) = run.load_model(None, Device::Cpu).unwrap();
+    assert_eq!(step, 20000);
+    let log = run.metrics().unwrap();
+    assert!(log.summary().id_95_at.is_some(), "the model grokked in distribution");
+}
+
