@@ -79,7 +79,7 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
     let mut counts: Vec<Option<Stats>> = vec![];
     for (p, log) in &points {
         let dir = sweep.point_dir(p);
-        counts.push(folder::read_stats(&RunDir::new(&dir).data_dir()).ok());
+        counts.push(point_counts(sweep, p));
         status.push(current_status(&dir)?.name().to_string());
         let recorded = read_status(&dir)?;
         wall.push(recorded.as_ref().map(|s| s.wall_s));
@@ -214,6 +214,18 @@ fn setting(point: &Point) -> String {
         .join(" ")
 }
 
+/// The examples of each split `point` was evaluated on: from its task folder, or, where the
+/// folder is not there (shipped results carry none before `export` shipped it), from its task
+/// generated again from its config, which the seed makes the same task. `None` when neither
+/// works (a task read from a folder that is gone).
+pub fn point_counts(sweep: &SweepDir, point: &Point) -> Option<Stats> {
+    let data_dir = RunDir::new(sweep.point_dir(point)).data_dir();
+    folder::read_stats(&data_dir).ok().or_else(|| {
+        let cfg = sweep.spec().config(point, sweep.path()).ok()?;
+        Some(Stats::of(&cfg.data.load().ok()?))
+    })
+}
+
 /// The bands of `split`: one per setting, over its seeds (their spread, min to max).
 pub fn bands(points: &[(Point, Option<MetricsLog>)], split: Split) -> Vec<Band> {
     bands_with_intervals(points, split, &vec![None; points.len()])
@@ -284,7 +296,7 @@ pub fn collect(sweep: &SweepDir) -> Result<DataFrame> {
         }
         let spec = LineSpec {
             title: format!(
-                "{}: {} accuracy (mean over seeds; band: min to max over seeds, widened to 95% Wilson intervals)",
+                "{}: {} (mean over seeds; band: their range or 95% interval)",
                 sweep.spec().name,
                 split.name()
             ),
