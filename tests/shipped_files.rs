@@ -165,6 +165,8 @@ fn the_shipped_ood_circuit_run_opens_with_its_powered_split() {
     let (_, step) = run.load_model(None, Device::Cpu).unwrap();
     assert_eq!(step, 20000);
     let log = run.metrics().unwrap();
-    assert!(log.summary().id_95_at.is_some(), "the model grokked in distribution");
+    assert!(
+        log.summary().id_95_at.is_some(),
+        "the model grokked in distribution"
+    );
 }
-

@@ -41,6 +41,10 @@ pub struct GenArgs {
     /// Relations per entity (composition; default 20).
     #[arg(long, value_parser = count, allow_hyphen_values = true)]
     out_degree: Option<usize>,
+    /// Hops per inferred fact (composition; default 2, the paper's task): K-hop chains
+    /// `<e_h><r_1>...<r_K>` answered with the entity the K atomic facts lead to.
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
+    hops: Option<usize>,
     /// Share of OOD atomic facts (composition, default 0.05) or of OOD rows (rules, default 0.1).
     #[arg(long)]
     ood_ratio: Option<f64>,
@@ -99,6 +103,7 @@ impl GenArgs {
         put("entities", self.entities.map(|v| v.to_string()));
         put("relations", self.relations.map(|v| v.to_string()));
         put("out_degree", self.out_degree.map(|v| v.to_string()));
+        put("hops", self.hops.map(|v| v.to_string()));
         put("ood_ratio", self.ood_ratio.map(|v| v.to_string()));
         put("phi", self.phi.map(|v| v.to_string()));
         put("test_id_prob", self.test_id_prob.map(|v| v.to_string()));

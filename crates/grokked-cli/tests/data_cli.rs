@@ -46,6 +46,59 @@ fn gen_then_stats_reports_the_closed_form_counts() {
 }
 
 #[test]
+fn hops_gives_k_hop_chains_in_the_folder_the_stats_and_the_official_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("three");
+    let args = [
+        "data",
+        "gen",
+        "--task",
+        "composition",
+        "--hops",
+        "3",
+        "--entities",
+        "40",
+        "--relations",
+        "8",
+        "--out-degree",
+        "4",
+        "--phi",
+        "2",
+        "--official",
+        "--out",
+    ];
+    let o = grokked(&[&args[..], &[out.to_str().unwrap()]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let task: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("task.json")).unwrap()).unwrap();
+    assert_eq!(task["params"]["hops"], 3);
+    // 40 x 4 atomic facts, 8 of them OOD: 2 x 152 three-hop facts in training.
+    let stats =
+        String::from_utf8(grokked(&["data", "stats", out.to_str().unwrap()]).stdout).unwrap();
+    assert!(stats.contains("train atomic facts: 160"), "{stats}");
+    assert!(stats.contains("train inferred facts: 304"), "{stats}");
+    let official = std::fs::read_to_string(out.join("official/train.json")).unwrap();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&official).unwrap();
+    let chain = rows
+        .iter()
+        .find(|r| r["input_text"].as_str().unwrap().matches("<r_").count() == 3)
+        .expect("a three-hop training fact in the official files");
+    assert_eq!(
+        chain["target_text"]
+            .as_str()
+            .unwrap()
+            .matches("<e_")
+            .count(),
+        2
+    );
+    let o = grokked(&[&args[..4], &["--hops", "1", "--out", "x"]].concat());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("hops"),
+        "a bad K is named"
+    );
+}
+
+#[test]
 fn bad_flags_and_bad_csv_fail_with_named_errors() {
     let dir = tempfile::tempdir().unwrap();
     let o = grokked(&[

@@ -77,6 +77,85 @@ fn composition_has_no_leakage_and_hops_match_their_split() {
 }
 
 #[test]
+fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split() {
+    let spec = CompositionSpec {
+        entities: 60,
+        relations: 12,
+        out_degree: 4,
+        ood_ratio: 0.3,
+        phi: 2.0,
+        test_id_prob: 0.1,
+        max_test: 1_000_000,
+        seed: 2,
+        hops: 3,
+    };
+    let data = spec.generate().unwrap();
+    let train = train_targets(&data);
+    // Every atomic fact, (head, relation) -> tail, with whether it is OOD.
+    let mut tail: HashMap<(i64, i64), (i64, bool)> = HashMap::new();
+    for (split, is_ood) in [(Split::IdAtomic, false), (Split::OodAtomic, true)] {
+        for e in data.split(split) {
+            tail.insert((field(e, 0), field(e, 1)), (field(e, 4), is_ood));
+        }
+    }
+    assert_eq!(tail.len(), 60 * 4);
+    let token = |text: &str| -> Vec<i64> {
+        text.split('>')
+            .filter(|t| !t.is_empty() && *t != "</a")
+            .map(|t| t.rsplit('_').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    for (split, want_ood) in [
+        (Split::Train, false),
+        (Split::TestInferredId, false),
+        (Split::TestInferredOod, true),
+    ] {
+        let inferred: Vec<&Example> = data
+            .split(split)
+            .filter(|e| e.kind == FactKind::Inferred)
+            .collect();
+        assert!(!inferred.is_empty(), "{split}");
+        for e in inferred {
+            // Input: h r1 r2 r3; walk the three hops through the atomic facts.
+            let ids = token(&e.input_text);
+            assert_eq!(ids.len(), 4, "{}", e.input_text);
+            let mut at = ids[0];
+            let mut chain = vec![at];
+            for &r in &ids[1..] {
+                let (next, is_ood) = tail[&(at, r)];
+                assert_eq!(is_ood, want_ood, "{split}: every hop has the chain's split");
+                chain.extend([r, next]);
+                at = next;
+            }
+            assert_eq!(e.target_text, format!("{}<e_{at}></a>", e.input_text));
+            assert_eq!(token(e.proof.as_deref().unwrap()), chain);
+            assert_eq!(field(e, 2), chain[2], "b: the first bridge");
+            if split != Split::Train {
+                assert!(
+                    !train.contains(e.target_text.as_str()),
+                    "{split} fact in training"
+                );
+            }
+        }
+    }
+    // Two hops stay the paper's task: `hops = 2` is the default, bit for bit.
+    let two = CompositionSpec {
+        hops: 2,
+        ..spec.clone()
+    }
+    .generate()
+    .unwrap();
+    let default = CompositionSpec {
+        hops: CompositionSpec::default().hops,
+        ..spec
+    }
+    .generate()
+    .unwrap();
+    assert_eq!(two.examples, default.examples);
+    assert!(two.examples.iter().all(|e| e.proof.is_none()));
+}
+
+#[test]
 fn comparison_has_no_leakage_and_pairs_match_their_split() {
     let data = ComparisonSpec {
         entities: 80,

@@ -7,6 +7,7 @@
 //! assert_eq!(ALL_SPLITS[0], Split::Train);
 //! ```
 
+pub mod chains;
 pub mod draw;
 pub mod names;
 pub mod pairs;

@@ -1,10 +1,17 @@
-//! The two-hop composition task (paper section 3; the official `composition.ipynb`), seeded.
+//! The two-hop composition task (paper section 3; the official `composition.ipynb`), seeded, and
+//! its K-hop generalisation (`hops`).
 //!
 //! Every entity gets `out_degree` distinct relations, each to a uniformly random tail. A share
 //! `ood_ratio` of the atomic facts is out of distribution. Every two-hop path (h, r1, b, r2, t) is
 //! classified: both hops OOD -> `test_inferred_ood`; one OOD -> dropped; both ID ->
 //! `test_inferred_id` with probability `test_id_prob`, else a training candidate. Training holds
 //! every atomic fact plus `round(phi * |ID atomic|)` sampled candidates.
+//!
+//! With `hops = K` (default 2, the paper's task, unchanged) the inferred facts are K-hop chains:
+//! input `<e_h><r_1>...<r_K>`, target the entity the K atomic facts lead to, split by the same
+//! rule over all K hops (see [`crate::split::chains`]). The structure columns stay `h, r1, b, r2,
+//! t` (`b` the first bridge, `r2` the last relation) and `proof` holds the whole chain,
+//! `<e_h><r_1><e_b1>...<r_K><e_t>`, so every K shares one table schema.
 //!
 //! ```
 //! use grokked_data::{tasks::composition::CompositionSpec, Split};
@@ -18,8 +25,9 @@
 use crate::error::{DataError, Result};
 use crate::example::{Example, TaskData, TaskKind, COMPOSITION_FIELDS};
 use crate::limits;
-use crate::split::draw::{choose_phi, eval_examples, ratio_count, rng, subset_mask};
-use crate::split::paths::{two_hop_pools, TwoHopPools};
+use crate::split::chains::chain_pools;
+use crate::split::draw::{choose_phi, eval_examples, ratio_count, rng, subset_mask, Rng};
+use crate::split::paths::two_hop_pools;
 use crate::split::{FactKind, Split};
 use crate::tokens::vocab;
 use rand::seq::index;
@@ -46,6 +54,8 @@ pub struct CompositionSpec {
     pub max_test: usize,
     /// Seed of the generator.
     pub seed: u64,
+    /// Hops per inferred fact (2: the paper's two-hop task).
+    pub hops: usize,
 }
 
 impl Default for CompositionSpec {
@@ -59,9 +69,13 @@ impl Default for CompositionSpec {
             test_id_prob: 0.005,
             max_test: 3000,
             seed: 0,
+            hops: 2,
         }
     }
 }
+
+/// The most hops a composition task may have.
+pub const MAX_HOPS: usize = 8;
 
 /// An atomic fact (head, relation, tail) as indices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +104,12 @@ impl CompositionSpec {
         if self.max_test == 0 {
             return bad("max_test", "must be at least 1".into());
         }
+        if !(2..=MAX_HOPS).contains(&self.hops) {
+            return bad(
+                "hops",
+                format!("must be from 2 to {MAX_HOPS}, got {}", self.hops),
+            );
+        }
         if self.out_degree > self.relations {
             return bad(
                 "out_degree",
@@ -114,6 +134,13 @@ impl CompositionSpec {
         // Atomic facts, then every two-hop path through them (pairs of fact indices), then the
         // examples; the relations' tokens.
         let (e, d) = (self.entities as u128, self.out_degree as u128);
+        // K-hop chains: e * d^K of them, K indices each.
+        let chains = (1..self.hops).fold(e * d, |n, _| n.saturating_mul(d));
+        limits::fits(
+            "composition task",
+            "hops",
+            chains.saturating_mul(4 * self.hops as u128 + 24),
+        )?;
         limits::fits(
             "composition task",
             "entities",
@@ -121,6 +148,34 @@ impl CompositionSpec {
         )?;
         limits::fits("composition task", "relations", self.relations as u128 * 32)?;
         Ok(())
+    }
+
+    /// The examples, in the generator's order: the atomic facts (`atomic_facts` makes the
+    /// training rows and draws the evaluated ones), then `round(phi * n_id)` training inferred
+    /// facts from `pools` (candidates, ID test, OOD test), then each inferred split's evaluated rows.
+    fn inferred<T: Clone>(
+        &self,
+        [candidates, test_id, test_ood]: [Vec<T>; 3],
+        n_id: usize,
+        rng: &mut Rng,
+        atomic_facts: impl FnOnce(&mut Rng) -> (Vec<Example>, Vec<Example>),
+        make: impl Fn(Split, T) -> Example,
+    ) -> Result<Vec<Example>> {
+        let train_inferred = choose_phi(&candidates, self.phi, n_id, "composition", rng)?;
+        let (mut examples, evaluated_atomic) = atomic_facts(rng);
+        examples.extend(train_inferred.iter().map(|p| make(Split::Train, p.clone())));
+        examples.extend(evaluated_atomic);
+        examples.extend(eval_examples(
+            &[
+                (Split::TrainInferred, &train_inferred),
+                (Split::TestInferredId, &test_id),
+                (Split::TestInferredOod, &test_ood),
+            ],
+            self.max_test,
+            rng,
+            make,
+        ));
+        Ok(examples)
     }
 
     /// Generates the task.
@@ -145,42 +200,32 @@ impl CompositionSpec {
             &mut rng,
         );
         let tails: Vec<u32> = atomics.iter().map(|a| a.t).collect();
-        let TwoHopPools {
-            candidates,
-            test_id,
-            test_ood,
-        } = two_hop_pools(&tails, d, &ood, self.test_id_prob, &mut rng);
         let id_idx: Vec<usize> = (0..atomics.len()).filter(|&i| !ood[i]).collect();
         let ood_idx: Vec<usize> = (0..atomics.len()).filter(|&i| ood[i]).collect();
-        let train_inferred =
-            choose_phi(&candidates, self.phi, id_idx.len(), "composition", &mut rng)?;
-
         let names = Names::new(n_e, self.relations);
-        let mut examples =
-            Vec::with_capacity(atomics.len() + train_inferred.len() + 5 * self.max_test);
-        examples.extend(atomics.iter().map(|f| names.atomic(Split::Train, f)));
-        examples.extend(
-            train_inferred
-                .iter()
-                .map(|&p| names.inferred(Split::Train, &atomics, p)),
-        );
-        let cap = self.max_test;
-        examples.extend(eval_examples(
-            &[(Split::IdAtomic, &id_idx), (Split::OodAtomic, &ood_idx)],
-            cap,
-            &mut rng,
-            |split, i| names.atomic(split, &atomics[i]),
-        ));
-        examples.extend(eval_examples(
-            &[
-                (Split::TrainInferred, &train_inferred),
-                (Split::TestInferredId, &test_id),
-                (Split::TestInferredOod, &test_ood),
-            ],
-            cap,
-            &mut rng,
-            |split, p| names.inferred(split, &atomics, p),
-        ));
+        let atomic_facts = |rng: &mut Rng| {
+            let trained = atomics.iter().map(|f| names.atomic(Split::Train, f));
+            let evaluated = eval_examples(
+                &[(Split::IdAtomic, &id_idx), (Split::OodAtomic, &ood_idx)],
+                self.max_test,
+                rng,
+                |split, i| names.atomic(split, &atomics[i]),
+            );
+            (trained.collect(), evaluated)
+        };
+        let examples = if self.hops == 2 {
+            let pools = two_hop_pools(&tails, d, &ood, self.test_id_prob, &mut rng);
+            let pools = [pools.candidates, pools.test_id, pools.test_ood];
+            self.inferred(pools, id_idx.len(), &mut rng, atomic_facts, |split, p| {
+                names.inferred(split, &atomics, p)
+            })?
+        } else {
+            let pools = chain_pools(&tails, d, &ood, self.hops, self.test_id_prob, &mut rng);
+            let pools = [pools.candidates, pools.test_id, pools.test_ood];
+            self.inferred(pools, id_idx.len(), &mut rng, atomic_facts, |split, p| {
+                names.chain(split, &atomics, &p)
+            })?
+        };
         Ok(TaskData {
             task: TaskKind::Composition,
             vocab: vocab::composition_vocab(n_e, self.relations),
@@ -214,6 +259,30 @@ impl Names {
             &[&self.entities[t]],
             [Some(h as i64), Some(r as i64), None, None, Some(t as i64)],
         )
+    }
+
+    /// A K-hop chain of atomic facts: input `h r_1 ... r_K`, answer the last tail; the structure
+    /// columns hold `h, r_1, b_1, r_K, t` and `proof` the whole chain.
+    fn chain(&self, split: Split, atomics: &[Atomic], chain: &[u32]) -> Example {
+        let facts: Vec<Atomic> = chain.iter().map(|&i| atomics[i as usize]).collect();
+        let (first, last) = (facts[0], facts[facts.len() - 1]);
+        let mut input: Vec<&str> = vec![&self.entities[first.h as usize]];
+        input.extend(facts.iter().map(|f| self.relations[f.r as usize].as_str()));
+        let fields = [first.h, first.r, first.t, last.r, last.t].map(|x| Some(i64::from(x)));
+        let mut example = Example::new(
+            split,
+            FactKind::Inferred,
+            &input,
+            &[&self.entities[last.t as usize]],
+            fields,
+        );
+        let mut proof = self.entities[first.h as usize].clone();
+        for f in &facts {
+            proof += &self.relations[f.r as usize];
+            proof += &self.entities[f.t as usize];
+        }
+        example.proof = Some(proof);
+        example
     }
 
     fn inferred(&self, split: Split, atomics: &[Atomic], (a, c): (u32, u32)) -> Example {
