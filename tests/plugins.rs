@@ -17,14 +17,7 @@ mod model_support;
 mod support;
 use support::plugin_library as library;
 
-const DIMS: ModelDims = ModelDims {
-    n_embd: 16,
-    n_head: 2,
-    n_layer: 4,
-    n_positions: 16,
-    dropout: 0.0,
-    layer_norm_epsilon: 1e-5,
-};
+const DIMS: ModelDims = ModelDims::for_test(16, 2);
 
 fn params_for(specs: &[grokked::plugin::sdk::ParamSpec]) -> Vec<Tensor> {
     with_seed(4, || {

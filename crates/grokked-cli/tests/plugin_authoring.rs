@@ -148,32 +148,40 @@ fn a_new_author_goes_from_plugin_new_to_a_lens_on_the_plugins_own_sites() {
             .unwrap(),
     );
     assert!(refused.contains("--allow-plugin"), "{refused}");
-    let evaluated = success_stdout(
-        grokked()
-            .args(["eval", "--run"])
+    // `eval` of the run, with consent to load the library, and EXTRA flags.
+    let eval = |extra: &[&str]| {
+        let mut cmd = grokked();
+        cmd.args(["eval", "--run"])
             .arg(&run)
             .arg("--allow-plugin")
-            .arg(&lib),
-    );
+            .arg(&lib)
+            .args(extra);
+        cmd
+    };
+    let evaluated = success_stdout(&mut eval(&[]));
     assert!(evaluated.contains("test_inferred_id"), "{evaluated}");
 
     // The lens reads the plugin loop by loop, by its sites' names.
     let ckpt = run.join("checkpoints/step-6");
-    let lens = success_stdout(
-        grokked()
-            .args([
-                "lens",
-                "logit-lens",
-                "--ids",
-                "1 21 22",
-                "--top",
-                "1",
-                "--model",
-            ])
-            .arg(&ckpt)
-            .arg("--allow-plugin")
-            .arg(&lib),
-    );
+    // `lens logit-lens` on the last checkpoint, top token only, with EXTRA flags.
+    let logit_lens = |extra: &[&str]| {
+        let mut cmd = grokked();
+        cmd.args([
+            "lens",
+            "logit-lens",
+            "--ids",
+            "1 21 22",
+            "--top",
+            "1",
+            "--model",
+        ])
+        .arg(&ckpt)
+        .arg("--allow-plugin")
+        .arg(&lib)
+        .args(extra);
+        cmd
+    };
+    let lens = success_stdout(&mut logit_lens(&[]));
     for site in ["plugin.loop.0.out", "plugin.loop.2.out", "plugin.hook_out"] {
         assert!(lens.contains(&format!("({site})")), "{site}:\n{lens}");
     }
@@ -224,31 +232,10 @@ fn a_new_author_goes_from_plugin_new_to_a_lens_on_the_plugins_own_sites() {
     );
 
     // More loops at inference: the plugin's option, for this command only.
-    let more = success_stdout(
-        grokked()
-            .args([
-                "lens",
-                "logit-lens",
-                "--ids",
-                "1 21 22",
-                "--top",
-                "1",
-                "--model",
-            ])
-            .arg(&ckpt)
-            .arg("--allow-plugin")
-            .arg(&lib)
-            .args(["--set", "model.plugin.options.loops=5"]),
-    );
+    let loops = ["--set", "model.plugin.options.loops=5"];
+    let more = success_stdout(&mut logit_lens(&loops));
     assert!(more.contains("(plugin.loop.4.out)"), "{more}");
-    success_stdout(
-        grokked()
-            .args(["eval", "--run"])
-            .arg(&run)
-            .arg("--allow-plugin")
-            .arg(&lib)
-            .args(["--set", "model.plugin.options.loops=5"]),
-    );
+    success_stdout(&mut eval(&loops));
 
     // A rebuilt library locks the run by default; --accept-rebuilt opens it and says what changed.
     let lib_rs = krate.join("src/lib.rs");
@@ -259,22 +246,12 @@ fn a_new_author_goes_from_plugin_new_to_a_lens_on_the_plugins_own_sites() {
         "cargo build after the change",
     );
     std::fs::copy(&built, &lib).unwrap();
-    let eval = |extra: &[&str]| {
-        grokked()
-            .args(["eval", "--run"])
-            .arg(&run)
-            .arg("--allow-plugin")
-            .arg(&lib)
-            .args(extra)
-            .output()
-            .unwrap()
-    };
-    let locked = failed(eval(&[]));
+    let locked = failed(eval(&[]).output().unwrap());
     assert!(
         locked.contains("SHA-256") && locked.contains("not the library"),
         "{locked}"
     );
-    let opened = eval(&["--accept-rebuilt"]);
+    let opened = eval(&["--accept-rebuilt"]).output().unwrap();
     let note = String::from_utf8_lossy(&opened.stderr).into_owned();
     assert!(opened.status.success(), "{note}");
     assert!(

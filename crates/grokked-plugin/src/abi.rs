@@ -60,7 +60,7 @@ pub struct ModelDims {
 impl ModelDims {
     /// Dimensions for a unit test: `n_embd` wide, `n_head` heads, 4 blocks, 16 positions, no
     /// dropout, GPT-2's epsilon.
-    pub fn for_test(n_embd: i64, n_head: i64) -> Self {
+    pub const fn for_test(n_embd: i64, n_head: i64) -> Self {
         ModelDims {
             n_embd,
             n_head,
