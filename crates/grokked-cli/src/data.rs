@@ -45,6 +45,12 @@ pub struct GenArgs {
     /// `<e_h><r_1>...<r_K>` answered with the entity the K atomic facts lead to.
     #[arg(long, value_parser = count, allow_hyphen_values = true)]
     hops: Option<usize>,
+    /// Train every hop count from MIN_HOPS to HOPS at once (composition; default: HOPS alone).
+    #[arg(long, value_parser = count, allow_hyphen_values = true)]
+    min_hops: Option<usize>,
+    /// Longer hop counts held out for testing only, e.g. `4,5` (composition).
+    #[arg(long, value_delimiter = ',', value_parser = count, allow_hyphen_values = true)]
+    test_hops: Vec<usize>,
     /// Share of OOD atomic facts (composition, default 0.05) or of OOD rows (rules, default 0.1).
     #[arg(long)]
     ood_ratio: Option<f64>,
@@ -104,6 +110,11 @@ impl GenArgs {
         put("relations", self.relations.map(|v| v.to_string()));
         put("out_degree", self.out_degree.map(|v| v.to_string()));
         put("hops", self.hops.map(|v| v.to_string()));
+        put("min_hops", self.min_hops.map(|v| v.to_string()));
+        put(
+            "test_hops",
+            (!self.test_hops.is_empty()).then(|| format!("{:?}", self.test_hops)),
+        );
         put("ood_ratio", self.ood_ratio.map(|v| v.to_string()));
         put("phi", self.phi.map(|v| v.to_string()));
         put("test_id_prob", self.test_id_prob.map(|v| v.to_string()));

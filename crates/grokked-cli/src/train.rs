@@ -134,8 +134,10 @@ pub fn run_eval(a: EvalArgs) -> anyhow::Result<()> {
     let (model, step) = run.load_model_with(a.checkpoint, loaded.device, &policy)?;
     let sets = eval_sets(&loaded.data, &loaded.tokenizer, loaded.device)?;
     println!("{} at step {step}:", a.run.display());
-    for (split, acc) in evaluate_sets(&model.gpt, &sets, loaded.cfg.train.eval_batch_size)? {
-        println!("  {:<18} {:>6.1}%", split.name(), 100.0 * acc);
+    let accs = evaluate_sets(&model.gpt, &sets, loaded.cfg.train.eval_batch_size)?;
+    for (set, (_, acc)) in sets.iter().zip(accs) {
+        let n = set.ids.size()[0];
+        println!("  {:<24} {:>6.1}%  (n = {n})", set.name(), 100.0 * acc);
     }
     Ok(())
 }

@@ -126,4 +126,26 @@ impl TaskData {
             .filter(|e| e.kind == FactKind::Inferred)
             .count()
     }
+
+    /// The hop count of `example`: the relations a composition task's inferred fact chains
+    /// (`None` for atomic facts and for other tasks).
+    pub fn hops_of(&self, example: &Example) -> Option<usize> {
+        (self.task == TaskKind::Composition && example.kind == FactKind::Inferred)
+            .then(|| example.input_text.matches("<r_").count())
+    }
+
+    /// The hop counts of the inferred facts, ascending, when there are several (a task of one
+    /// hop count gives none: its split columns already are that count's).
+    pub fn hop_counts(&self) -> Vec<usize> {
+        let counts: std::collections::BTreeSet<usize> = self
+            .examples
+            .iter()
+            .filter_map(|e| self.hops_of(e))
+            .collect();
+        if counts.len() > 1 {
+            counts.into_iter().collect()
+        } else {
+            Vec::new()
+        }
+    }
 }

@@ -81,15 +81,24 @@ impl TaskSpec {
             serde_json::to_value(self).map_err(|e| DataError::Invalid(e.to_string()))?;
         let obj = value.as_object_mut().expect("specs serialise to objects");
         for (key, raw) in overrides {
-            if *key == "task" || !obj.contains_key(*key) {
+            let parsed = serde_json::from_str(raw)
+                .unwrap_or_else(|_| serde_json::Value::String(raw.clone()));
+            // A parameter left out of the serialised spec (an unused option such as
+            // `min_hops`) is known unless the spec's reader calls it unknown (a bad value of a
+            // known one is then reported by the reader, below).
+            let known = obj.contains_key(*key) || {
+                let mut probe = obj.clone();
+                probe.insert(key.to_string(), parsed.clone());
+                serde_json::from_value::<Self>(serde_json::Value::Object(probe))
+                    .map_or_else(|e| !e.to_string().contains("unknown field"), |_| true)
+            };
+            if *key == "task" || !known {
                 return Err(DataError::field(
                     format!("{} task", self.name()),
                     *key,
                     "no such parameter",
                 ));
             }
-            let parsed = serde_json::from_str(raw)
-                .unwrap_or_else(|_| serde_json::Value::String(raw.clone()));
             obj.insert(key.to_string(), parsed);
         }
         serde_json::from_value(value).map_err(|e| {

@@ -88,23 +88,15 @@ fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split
         max_test: 1_000_000,
         seed: 2,
         hops: 3,
+        ..Default::default()
     };
     let data = spec.generate().unwrap();
     let train = train_targets(&data);
-    // Every atomic fact, (head, relation) -> tail, with whether it is OOD.
-    let mut tail: HashMap<(i64, i64), (i64, bool)> = HashMap::new();
-    for (split, is_ood) in [(Split::IdAtomic, false), (Split::OodAtomic, true)] {
-        for e in data.split(split) {
-            tail.insert((field(e, 0), field(e, 1)), (field(e, 4), is_ood));
-        }
-    }
+    let tail = atomic_tails(&data);
     assert_eq!(tail.len(), 60 * 4);
-    let token = |text: &str| -> Vec<i64> {
-        text.split('>')
-            .filter(|t| !t.is_empty() && *t != "</a")
-            .map(|t| t.rsplit('_').next().unwrap().parse().unwrap())
-            .collect()
-    };
+    // The options of several hop counts stay out of the parameters when unused.
+    assert!(data.params.get("min_hops").is_none() && data.params.get("test_hops").is_none());
+    assert!(data.hop_counts().is_empty());
     for (split, want_ood) in [
         (Split::Train, false),
         (Split::TestInferredId, false),
@@ -116,20 +108,7 @@ fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split
             .collect();
         assert!(!inferred.is_empty(), "{split}");
         for e in inferred {
-            // Input: h r1 r2 r3; walk the three hops through the atomic facts.
-            let ids = token(&e.input_text);
-            assert_eq!(ids.len(), 4, "{}", e.input_text);
-            let mut at = ids[0];
-            let mut chain = vec![at];
-            for &r in &ids[1..] {
-                let (next, is_ood) = tail[&(at, r)];
-                assert_eq!(is_ood, want_ood, "{split}: every hop has the chain's split");
-                chain.extend([r, next]);
-                at = next;
-            }
-            assert_eq!(e.target_text, format!("{}<e_{at}></a>", e.input_text));
-            assert_eq!(token(e.proof.as_deref().unwrap()), chain);
-            assert_eq!(field(e, 2), chain[2], "b: the first bridge");
+            assert_eq!(follow_chain(e, &tail, want_ood), 3, "{}", e.input_text);
             if split != Split::Train {
                 assert!(
                     !train.contains(e.target_text.as_str()),
@@ -314,5 +293,135 @@ fn folders_round_trip_every_task() {
         let dir = tempfile::tempdir().unwrap();
         folder::save(&data, dir.path()).unwrap();
         assert_eq!(folder::load(dir.path()).unwrap(), data);
+    }
+}
+
+/// Every atomic fact of a composition task, (head, relation) -> (tail, whether it is OOD).
+fn atomic_tails(data: &TaskData) -> HashMap<(i64, i64), (i64, bool)> {
+    let mut tail = HashMap::new();
+    for (split, is_ood) in [(Split::IdAtomic, false), (Split::OodAtomic, true)] {
+        for e in data.split(split) {
+            tail.insert((field(e, 0), field(e, 1)), (field(e, 4), is_ood));
+        }
+    }
+    tail
+}
+
+/// Walks a K-hop fact's input `h r1 .. rK` through the atomic facts, checks that every hop is
+/// of the wanted kind, that the answer is where the walk ends and that `proof` and `b` are the
+/// walk's; returns K.
+fn follow_chain(e: &Example, tail: &HashMap<(i64, i64), (i64, bool)>, want_ood: bool) -> usize {
+    let token = |text: &str| -> Vec<i64> {
+        text.split('>')
+            .filter(|t| !t.is_empty() && *t != "</a")
+            .map(|t| t.rsplit('_').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let ids = token(&e.input_text);
+    let mut at = ids[0];
+    let mut chain = vec![at];
+    for &r in &ids[1..] {
+        let (next, is_ood) = tail[&(at, r)];
+        assert_eq!(is_ood, want_ood, "every hop has the chain's split");
+        chain.extend([r, next]);
+        at = next;
+    }
+    assert_eq!(e.target_text, format!("{}<e_{at}></a>", e.input_text));
+    assert_eq!(token(e.proof.as_deref().unwrap()), chain);
+    assert_eq!(field(e, 2), chain[2], "b: the first bridge");
+    ids.len() - 1
+}
+
+#[test]
+fn several_hop_counts_train_together_and_longer_chains_are_held_out() {
+    let spec = CompositionSpec {
+        entities: 60,
+        relations: 12,
+        out_degree: 4,
+        ood_ratio: 0.3,
+        phi: 2.0,
+        test_id_prob: 0.1,
+        max_test: 300,
+        seed: 4,
+        hops: 3,
+        min_hops: Some(2),
+        test_hops: vec![4, 5],
+    };
+    let data = spec.generate().unwrap();
+    assert_eq!(data.hop_counts(), vec![2, 3, 4, 5]);
+    let tail = atomic_tails(&data);
+    let train = train_targets(&data);
+    let n_id = data.split(Split::IdAtomic).count();
+    let mut per: HashMap<(Split, usize), usize> = HashMap::new();
+    for e in data
+        .examples
+        .iter()
+        .filter(|e| e.kind == FactKind::Inferred)
+    {
+        let k = follow_chain(e, &tail, e.split == Split::TestInferredOod);
+        assert_eq!(data.hops_of(e), Some(k));
+        *per.entry((e.split, k)).or_default() += 1;
+        if ![Split::Train, Split::TrainInferred].contains(&e.split) {
+            assert!(
+                !train.contains(e.target_text.as_str()),
+                "{} in training",
+                e.input_text
+            );
+        }
+    }
+    // Each trained hop count gets its own round(phi * |ID atomic|) facts; none of 4 or 5 hops.
+    let phi_count = (2.0 * n_id as f64).round() as usize;
+    assert_eq!(per[&(Split::Train, 2)], phi_count);
+    assert_eq!(per[&(Split::Train, 3)], phi_count);
+    assert!(!per.contains_key(&(Split::Train, 4)) && !per.contains_key(&(Split::Train, 5)));
+    for k in [2, 3, 4, 5] {
+        for split in [Split::TestInferredId, Split::TestInferredOod] {
+            let n = per.get(&(split, k)).copied().unwrap_or(0);
+            assert!(n > 0 && n <= 300, "{split} at {k} hops: {n}");
+        }
+    }
+    // The per-hop counts reach the task's statistics, under the metric names.
+    let stats = grokked_data::io::folder::Stats::of(&data);
+    assert_eq!(
+        stats.splits["test_inferred_ood_5hop"],
+        per[&(Split::TestInferredOod, 5)]
+    );
+    // Held-out hop counts append rows and change nothing before them.
+    let without = CompositionSpec {
+        test_hops: vec![],
+        ..spec.clone()
+    }
+    .generate()
+    .unwrap();
+    assert_eq!(
+        data.examples[..without.examples.len()],
+        without.examples[..]
+    );
+    // Bad settings name their field.
+    for (bad, field) in [
+        (
+            CompositionSpec {
+                min_hops: Some(4),
+                ..spec.clone()
+            },
+            "min_hops",
+        ),
+        (
+            CompositionSpec {
+                test_hops: vec![3],
+                ..spec.clone()
+            },
+            "test_hops",
+        ),
+        (
+            CompositionSpec {
+                test_hops: vec![5, 4],
+                ..spec.clone()
+            },
+            "test_hops",
+        ),
+    ] {
+        let e = bad.generate().unwrap_err().to_string();
+        assert!(e.contains(field), "{e}");
     }
 }

@@ -20,6 +20,7 @@
 //! ```
 
 use crate::config::LossKind;
+use grokked_data::split::hop_columns::hop_column;
 use grokked_data::tokens::encode::{encode, Encoded};
 use grokked_data::tokens::tokenizer::TaskTokenizer;
 use grokked_data::{Split, TaskData, EVAL_SPLITS};
@@ -27,32 +28,76 @@ use grokked_model::error::Result;
 use grokked_model::Gpt;
 use tch::{Device, Kind, Tensor};
 
-/// One evaluation split as tensors: ids `[n, W]` and targets `[n, W-1]`.
+/// One evaluation split (or, for a task of several hop counts, one split's facts of one hop
+/// count) as tensors: ids `[n, W]` and targets `[n, W-1]`.
 #[derive(Debug)]
 pub struct EvalSet {
     /// The split.
     pub split: Split,
+    /// The hop count of a per-hop set (its metric is [`hop_column`]); `None` for the split's
+    /// own set, which holds its atomic facts and its inferred facts of the trained hop counts.
+    pub hops: Option<usize>,
     /// Token ids.
     pub ids: Tensor,
     /// Next-token targets ([`IGNORE`] outside answers).
     pub targets: Tensor,
 }
 
-/// The non-empty evaluation splits of `data`, encoded on `device`.
+impl EvalSet {
+    /// The metric's name: the split's, or `<split>_<K>hop` for a per-hop set.
+    pub fn name(&self) -> String {
+        match self.hops {
+            None => self.split.name().to_string(),
+            Some(k) => hop_column(self.split, k),
+        }
+    }
+}
+
+/// The non-empty evaluation splits of `data`, encoded on `device`. A composition task of several
+/// hop counts ([`TaskData::hop_counts`]) adds, after the splits, one set per split and hop count,
+/// and its split sets hold only the hop counts it trains on (held-out longer chains are scored in
+/// their per-hop sets alone, so `test_inferred_id` keeps meaning "the trained task").
 pub fn eval_sets(
     data: &TaskData,
     tokenizer: &TaskTokenizer,
     device: Device,
 ) -> Result<Vec<EvalSet>> {
+    let set = |split, hops, rows: Vec<&grokked_data::Example>| -> Result<EvalSet> {
+        let (ids, targets) = tensors_of(&encode(tokenizer, rows.into_iter())?, device);
+        Ok(EvalSet {
+            split,
+            hops,
+            ids,
+            targets,
+        })
+    };
+    let counts = data.hop_counts();
+    let trained: std::collections::BTreeSet<usize> = data
+        .split(Split::Train)
+        .filter_map(|e| data.hops_of(e))
+        .collect();
     let mut out = Vec::new();
     for split in EVAL_SPLITS {
-        if data.count(split) > 0 {
-            let (ids, targets) = tensors_of(&encode(tokenizer, data.split(split))?, device);
-            out.push(EvalSet {
-                split,
-                ids,
-                targets,
-            });
+        let rows: Vec<_> = data
+            .split(split)
+            .filter(|e| {
+                data.hops_of(e)
+                    .is_none_or(|k| counts.is_empty() || trained.contains(&k))
+            })
+            .collect();
+        if !rows.is_empty() {
+            out.push(set(split, None, rows)?);
+        }
+    }
+    for split in EVAL_SPLITS {
+        for &k in &counts {
+            let rows: Vec<_> = data
+                .split(split)
+                .filter(|e| data.hops_of(e) == Some(k))
+                .collect();
+            if !rows.is_empty() {
+                out.push(set(split, Some(k), rows)?);
+            }
         }
     }
     Ok(out)
@@ -66,7 +111,7 @@ pub struct EvalBatch {
     pub ids: Tensor,
     /// Their targets.
     pub targets: Tensor,
-    /// `(split, first row, rows)` of each split.
+    /// `(split, first row, rows)` of each set.
     pub splits: Vec<(Split, i64, i64)>,
 }
 

@@ -16,7 +16,8 @@
 use crate::error::{DataError, Result};
 use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS, QUESTION_FIELDS};
 use crate::io::table;
-use crate::split::ALL_SPLITS;
+use crate::split::hop_columns::hop_column;
+use crate::split::{Split, ALL_SPLITS};
 use crate::tokens::tokenizer::TaskTokenizer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,7 +37,7 @@ pub const VOCAB_FILE: &str = "vocab.json";
 pub struct Stats {
     /// The generator.
     pub task: TaskKind,
-    /// Rows per split.
+    /// Rows per split (and, for a task of several hop counts, per `<split>_<K>hop`).
     pub splits: BTreeMap<String, usize>,
     /// Atomic facts in training.
     pub train_atomic: usize,
@@ -51,11 +52,19 @@ pub struct Stats {
 impl Stats {
     /// The statistics of `data`.
     pub fn of(data: &TaskData) -> Self {
-        let splits = ALL_SPLITS
+        let mut splits: BTreeMap<String, usize> = ALL_SPLITS
             .iter()
             .map(|&s| (s.name().to_string(), data.count(s)))
             .filter(|(_, n)| *n > 0)
             .collect();
+        // A task of several hop counts also counts each evaluated split per hop count.
+        if !data.hop_counts().is_empty() {
+            for e in data.examples.iter().filter(|e| e.split != Split::Train) {
+                if let Some(k) = data.hops_of(e) {
+                    *splits.entry(hop_column(e.split, k)).or_default() += 1;
+                }
+            }
+        }
         let (atomic, inferred) = (data.train_atomic(), data.train_inferred());
         Stats {
             task: data.task,

@@ -11,7 +11,11 @@
 //! input `<e_h><r_1>...<r_K>`, target the entity the K atomic facts lead to, split by the same
 //! rule over all K hops (see [`crate::split::chains`]). The structure columns stay `h, r1, b, r2,
 //! t` (`b` the first bridge, `r2` the last relation) and `proof` holds the whole chain,
-//! `<e_h><r_1><e_b1>...<r_K><e_t>`, so every K shares one table schema.
+//! `<e_h><r_1><e_b1>...<r_K><e_t>`, so every K shares one table schema. `min_hops = M` trains
+//! (and tests) every hop count from M to `hops` at once; `test_hops = [K + 1, ...]` adds longer
+//! chains for testing only. The hop count of a row is the number of relations in its input
+//! ([`TaskData::hops_of`](crate::example::TaskData::hops_of)), and evaluation reports each split
+//! per hop count ([`crate::split::hop_columns`]).
 //!
 //! ```
 //! use grokked_data::{tasks::composition::CompositionSpec, Split};
@@ -28,6 +32,7 @@ use crate::limits;
 use crate::split::chains::chain_pools;
 use crate::split::draw::{choose_phi, eval_examples, ratio_count, rng, subset_mask, Rng};
 use crate::split::paths::two_hop_pools;
+use crate::split::walks::sample_chains;
 use crate::split::{FactKind, Split};
 use crate::tokens::vocab;
 use rand::seq::index;
@@ -54,8 +59,17 @@ pub struct CompositionSpec {
     pub max_test: usize,
     /// Seed of the generator.
     pub seed: u64,
-    /// Hops per inferred fact (2: the paper's two-hop task).
+    /// Hops per inferred fact (2: the paper's two-hop task); with `min_hops`, the longest trained.
     pub hops: usize,
+    /// Train (and test) every hop count from `min_hops` to `hops`, each with its own
+    /// `round(phi * |ID atomic|)` inferred training facts (default: `hops` alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_hops: Option<usize>,
+    /// Longer hop counts held out for testing only: up to `max_test` all-ID chains
+    /// (`test_inferred_id`) and all-OOD chains (`test_inferred_ood`) of each, found by random
+    /// walks ([`crate::split::walks`]); none is trained on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub test_hops: Vec<usize>,
 }
 
 impl Default for CompositionSpec {
@@ -70,6 +84,8 @@ impl Default for CompositionSpec {
             max_test: 3000,
             seed: 0,
             hops: 2,
+            min_hops: None,
+            test_hops: Vec::new(),
         }
     }
 }
@@ -109,6 +125,30 @@ impl CompositionSpec {
                 "hops",
                 format!("must be from 2 to {MAX_HOPS}, got {}", self.hops),
             );
+        }
+        if let Some(m) = self.min_hops {
+            if !(2..=self.hops).contains(&m) {
+                return bad(
+                    "min_hops",
+                    format!("must be from 2 to hops ({}), got {m}", self.hops),
+                );
+            }
+        }
+        for (i, &k) in self.test_hops.iter().enumerate() {
+            let previous = if i == 0 {
+                self.hops
+            } else {
+                self.test_hops[i - 1]
+            };
+            if k <= previous || k > MAX_HOPS {
+                return bad(
+                    "test_hops",
+                    format!(
+                        "must rise above hops ({}) to at most {MAX_HOPS}, got {:?}",
+                        self.hops, self.test_hops
+                    ),
+                );
+            }
         }
         if self.out_degree > self.relations {
             return bad(
@@ -150,31 +190,39 @@ impl CompositionSpec {
         Ok(())
     }
 
-    /// The examples, in the generator's order: the atomic facts (`atomic_facts` makes the
-    /// training rows and draws the evaluated ones), then `round(phi * n_id)` training inferred
-    /// facts from `pools` (candidates, ID test, OOD test), then each inferred split's evaluated rows.
+    /// The examples, in the generator's order: for each hop count's `pools` (candidates, ID
+    /// test, OOD test) `round(phi * n_id)` training inferred facts, then the atomic facts
+    /// (`atomic_facts` makes the training rows and draws the evaluated ones), the training
+    /// inferred rows, and each hop count's evaluated inferred rows.
     fn inferred<T: Clone>(
         &self,
-        [candidates, test_id, test_ood]: [Vec<T>; 3],
+        pools: Vec<[Vec<T>; 3]>,
         n_id: usize,
         rng: &mut Rng,
         atomic_facts: impl FnOnce(&mut Rng) -> (Vec<Example>, Vec<Example>),
         make: impl Fn(Split, T) -> Example,
     ) -> Result<Vec<Example>> {
-        let train_inferred = choose_phi(&candidates, self.phi, n_id, "composition", rng)?;
+        let trained = pools
+            .iter()
+            .map(|[candidates, ..]| choose_phi(candidates, self.phi, n_id, "composition", rng))
+            .collect::<Result<Vec<_>>>()?;
         let (mut examples, evaluated_atomic) = atomic_facts(rng);
-        examples.extend(train_inferred.iter().map(|p| make(Split::Train, p.clone())));
+        for train_inferred in &trained {
+            examples.extend(train_inferred.iter().map(|p| make(Split::Train, p.clone())));
+        }
         examples.extend(evaluated_atomic);
-        examples.extend(eval_examples(
-            &[
-                (Split::TrainInferred, &train_inferred),
-                (Split::TestInferredId, &test_id),
-                (Split::TestInferredOod, &test_ood),
-            ],
-            self.max_test,
-            rng,
-            make,
-        ));
+        for (train_inferred, [_, test_id, test_ood]) in trained.iter().zip(&pools) {
+            examples.extend(eval_examples(
+                &[
+                    (Split::TrainInferred, train_inferred),
+                    (Split::TestInferredId, test_id),
+                    (Split::TestInferredOod, test_ood),
+                ],
+                self.max_test,
+                rng,
+                &make,
+            ));
+        }
         Ok(examples)
     }
 
@@ -213,19 +261,33 @@ impl CompositionSpec {
             );
             (trained.collect(), evaluated)
         };
-        let examples = if self.hops == 2 {
+        let min_hops = self.min_hops.unwrap_or(self.hops);
+        let mut examples = if self.hops == 2 {
             let pools = two_hop_pools(&tails, d, &ood, self.test_id_prob, &mut rng);
-            let pools = [pools.candidates, pools.test_id, pools.test_ood];
+            let pools = vec![[pools.candidates, pools.test_id, pools.test_ood]];
             self.inferred(pools, id_idx.len(), &mut rng, atomic_facts, |split, p| {
                 names.inferred(split, &atomics, p)
             })?
         } else {
-            let pools = chain_pools(&tails, d, &ood, self.hops, self.test_id_prob, &mut rng);
-            let pools = [pools.candidates, pools.test_id, pools.test_ood];
+            let pools = (min_hops..=self.hops)
+                .map(|k| {
+                    let p = chain_pools(&tails, d, &ood, k, self.test_id_prob, &mut rng);
+                    [p.candidates, p.test_id, p.test_ood]
+                })
+                .collect();
             self.inferred(pools, id_idx.len(), &mut rng, atomic_facts, |split, p| {
                 names.chain(split, &atomics, &p)
             })?
         };
+        for &k in &self.test_hops {
+            for (split, want_ood) in [
+                (Split::TestInferredId, false),
+                (Split::TestInferredOod, true),
+            ] {
+                let chains = sample_chains(&tails, d, &ood, k, want_ood, self.max_test, &mut rng);
+                examples.extend(chains.iter().map(|c| names.chain(split, &atomics, c)));
+            }
+        }
         Ok(TaskData {
             task: TaskKind::Composition,
             vocab: vocab::composition_vocab(n_e, self.relations),

@@ -1,6 +1,7 @@
 //! Collecting a sweep: `summary.parquet` with one row per point (its axis values, seed, status,
-//! the step at train saturation and at ID >= 95%, the final accuracy of every split with the
-//! examples it was measured on, `n_S`, and its 95% Wilson interval, `final_S_lo` / `final_S_hi`,
+//! the step at train saturation and at ID >= 95%, the final accuracy of every split (and of every
+//! per-hop column, `<split>_<K>hop`, of a task of several hop counts) with the examples it was
+//! measured on, `n_S`, and its 95% Wilson interval, `final_S_lo` / `final_S_hi`,
 //! wall seconds) and, per evaluated split, accuracy against step with one line per setting and the
 //! spread across seeds as a band (`plots/<split>.png|svg`).
 //!
@@ -16,6 +17,7 @@ use super::spec::Point;
 use super::status::{current_status, read_status};
 use super::wilson::wilson95;
 use grokked_data::io::folder::{self, Stats};
+use grokked_data::split::hop_columns::parse_hop_column;
 use grokked_data::{io::table, Split, EVAL_SPLITS};
 use grokked_model::error::{GrokError, Result};
 use grokked_train::{MetricsLog, RunDir};
@@ -92,43 +94,69 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
     columns.push(Column::new("last_step".into(), last));
     columns.push(Column::new("train_saturated_at".into(), saturated));
     columns.push(Column::new("id_95_at".into(), grokked));
+    // Every evaluated split, then every per-hop column (a task of several hop counts).
+    let mut measured: Vec<(String, Vec<Option<f64>>)> = Vec::new();
     for split in EVAL_SPLITS {
         if points
             .iter()
             .any(|(_, l)| l.as_ref().is_some_and(|l| l.splits.contains(&split)))
         {
-            let finals: Vec<Option<f64>> = points
+            let finals = points
                 .iter()
                 .map(|(_, l)| {
                     l.as_ref()
                         .and_then(|l| l.series(split).last().map(|(_, a)| *a))
                 })
                 .collect();
-            let n: Vec<Option<u64>> = counts
-                .iter()
-                .map(|c| {
-                    c.as_ref()
-                        .and_then(|s| s.splits.get(split.name()))
-                        .map(|&n| n as u64)
-                })
-                .collect();
-            let interval: Vec<Option<(f64, f64)>> = finals
-                .iter()
-                .zip(&n)
-                .map(|(a, n)| Some(wilson95((*a)?, (*n)?)))
-                .collect();
-            let name = split.name();
-            columns.push(Column::new(format!("final_{name}").into(), finals));
-            columns.push(Column::new(format!("n_{name}").into(), n));
-            columns.push(Column::new(
-                format!("final_{name}_lo").into(),
-                interval.iter().map(|i| i.map(|i| i.0)).collect::<Vec<_>>(),
-            ));
-            columns.push(Column::new(
-                format!("final_{name}_hi").into(),
-                interval.iter().map(|i| i.map(|i| i.1)).collect::<Vec<_>>(),
-            ));
+            measured.push((split.name().to_string(), finals));
         }
+    }
+    let mut per_hop: Vec<String> = points
+        .iter()
+        .filter_map(|(_, l)| l.as_ref())
+        .flat_map(|l| {
+            l.extra
+                .iter()
+                .filter(|n| parse_hop_column(n).is_some())
+                .cloned()
+        })
+        .collect();
+    per_hop.sort_by_key(|n| parse_hop_column(n));
+    per_hop.dedup();
+    for name in per_hop {
+        let finals = points
+            .iter()
+            .map(|(_, l)| {
+                l.as_ref()
+                    .and_then(|l| l.extra_series(&name).last().map(|(_, a)| *a))
+            })
+            .collect();
+        measured.push((name, finals));
+    }
+    for (name, finals) in measured {
+        let n: Vec<Option<u64>> = counts
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .and_then(|s| s.splits.get(&name))
+                    .map(|&n| n as u64)
+            })
+            .collect();
+        let interval: Vec<Option<(f64, f64)>> = finals
+            .iter()
+            .zip(&n)
+            .map(|(a, n)| Some(wilson95((*a)?, (*n)?)))
+            .collect();
+        columns.push(Column::new(format!("final_{name}").into(), finals));
+        columns.push(Column::new(format!("n_{name}").into(), n));
+        columns.push(Column::new(
+            format!("final_{name}_lo").into(),
+            interval.iter().map(|i| i.map(|i| i.0)).collect::<Vec<_>>(),
+        ));
+        columns.push(Column::new(
+            format!("final_{name}_hi").into(),
+            interval.iter().map(|i| i.map(|i| i.1)).collect::<Vec<_>>(),
+        ));
     }
     columns.push(Column::new("wall_s".into(), wall));
     DataFrame::new(n, columns).map_err(pe)

@@ -160,10 +160,23 @@ impl Trainer {
         } else {
             None
         };
-        let extra = telemetry
-            .as_ref()
-            .map_or(Vec::new(), |t| t.names().to_vec());
-        let metrics = MetricsLog::with_extra(evals.iter().map(|e| e.split).collect(), extra);
+        // Per-hop accuracies (a task of several hop counts) lead the extra columns.
+        let mut extra: Vec<String> = evals
+            .iter()
+            .filter(|e| e.hops.is_some())
+            .map(EvalSet::name)
+            .collect();
+        extra.extend(
+            telemetry
+                .as_ref()
+                .map_or(Vec::new(), |t| t.names().to_vec()),
+        );
+        let splits = evals
+            .iter()
+            .filter(|e| e.hops.is_none())
+            .map(|e| e.split)
+            .collect();
+        let metrics = MetricsLog::with_extra(splits, extra);
         let eval = EvalBatch::new(&evals);
         Ok(Trainer {
             cfg,
@@ -294,10 +307,23 @@ impl Trainer {
 
     /// Exact-match accuracy of every evaluated split, in [`MetricsLog::splits`] order.
     pub fn evaluate(&self) -> Result<Vec<f64>> {
+        Ok(self.evaluate_with_hops()?.0)
+    }
+
+    /// [`Trainer::evaluate`], and the accuracy of every per-hop set (the leading extra columns),
+    /// from one pass over every set.
+    pub fn evaluate_with_hops(&self) -> Result<(Vec<f64>, Vec<f64>)> {
         let accs = self
             .eval
             .evaluate(&self.model.gpt, self.cfg.train.eval_batch_size)?;
-        Ok(accs.into_iter().map(|(_, a)| a).collect())
+        let (splits, hops): (Vec<_>, Vec<_>) = self
+            .evals
+            .iter()
+            .zip(accs)
+            .partition(|(set, _)| set.hops.is_none());
+        let values =
+            |v: Vec<(&EvalSet, (Split, f64))>| v.into_iter().map(|(_, (_, a))| a).collect();
+        Ok((values(splits), values(hops)))
     }
 
     /// Writes a checkpoint of the current step (and, the first time after a resume with new

@@ -1,5 +1,5 @@
 //! Recording an evaluation: the metrics row (mean training loss since the last one, learning
-//! rate, every split's accuracy, telemetry), its TensorBoard events and `metrics.parquet`.
+//! rate, every split's accuracy, per-hop accuracies, telemetry), its TensorBoard events and `metrics.parquet`.
 
 use super::Trainer;
 use crate::metrics::MetricsRow;
@@ -18,14 +18,16 @@ impl Trainer {
             self.loss_sum / self.loss_count as f64
         };
         let t = &self.cfg.train;
+        let (accs, per_hop) = self.evaluate_with_hops()?;
         let mut row = MetricsRow::new(
             self.step,
             train_loss,
             learning_rate(t.schedule, t.lr, t.warmup_steps, t.max_steps, self.step),
-            self.evaluate()?,
+            accs,
         );
+        row.extra = per_hop;
         if let Some(tel) = &self.telemetry {
-            row.extra = tel.measure(&self.model)?;
+            row.extra.extend(tel.measure(&self.model)?);
         }
         self.loss_sum = 0.0;
         self.loss_count = 0;
