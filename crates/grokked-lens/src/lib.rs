@@ -1,5 +1,5 @@
 //! grokked-lens: looking inside a model, as functions over a model and token ids: activation
-//! caches, the logit lens, patching and causal tracing, attention patterns, integrated gradients.
+//! caches, the logit lens (also over K-hop chains), patching and causal tracing, attention patterns, integrated gradients.
 //!
 //! Activations carry TransformerLens's hook names and shapes (see [`grokked_model::hooks`]).
 //!
@@ -15,6 +15,7 @@
 
 pub mod attention;
 pub mod cache;
+pub mod chain_lens;
 pub mod composition;
 pub mod integrated_gradients;
 pub mod logit_lens;
