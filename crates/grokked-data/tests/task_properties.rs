@@ -386,6 +386,16 @@ fn several_hop_counts_train_together_and_longer_chains_are_held_out() {
         stats.splits["test_inferred_ood_5hop"],
         per[&(Split::TestInferredOod, 5)]
     );
+    // The split's metric scores the trained hop counts only: 2 and 3.
+    assert_eq!(
+        stats.evaluated("test_inferred_id"),
+        Some(per[&(Split::TestInferredId, 2)] + per[&(Split::TestInferredId, 3)])
+    );
+    assert_eq!(
+        stats.evaluated("id_atomic"),
+        Some(data.count(Split::IdAtomic))
+    );
+    assert_eq!(stats.evaluated("test_inferred_id_9hop"), None);
     // Held-out hop counts append rows and change nothing before them.
     let without = CompositionSpec {
         test_hops: vec![],

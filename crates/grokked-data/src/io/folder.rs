@@ -16,7 +16,7 @@
 use crate::error::{DataError, Result};
 use crate::example::{TaskData, TaskKind, COMPARISON_FIELDS, COMPOSITION_FIELDS, QUESTION_FIELDS};
 use crate::io::table;
-use crate::split::hop_columns::hop_column;
+use crate::split::hop_columns::{hop_column, parse_hop_column};
 use crate::split::{Split, ALL_SPLITS};
 use crate::tokens::tokenizer::TaskTokenizer;
 use serde::{Deserialize, Serialize};
@@ -81,11 +81,43 @@ impl Stats {
     }
 }
 
+impl Stats {
+    /// The rows that the metric `name` scores: a per-hop column's count, or a split's, except
+    /// that a split of a task of several hop counts scores only the hop counts trained on (those
+    /// with a `train_inferred_<K>hop` count); `None` for a metric the task does not have.
+    pub fn evaluated(&self, name: &str) -> Option<usize> {
+        let trained: Vec<usize> = self
+            .splits
+            .keys()
+            .filter_map(|k| parse_hop_column(k))
+            .filter(|(split, _)| *split == Split::TrainInferred)
+            .map(|(_, k)| k)
+            .collect();
+        let split = name.parse::<Split>().ok();
+        match split {
+            Some(split)
+                if self
+                    .splits
+                    .keys()
+                    .any(|k| parse_hop_column(k).is_some_and(|(s, _)| s == split)) =>
+            {
+                Some(
+                    trained
+                        .iter()
+                        .filter_map(|&k| self.splits.get(&hop_column(split, k)))
+                        .sum(),
+                )
+            }
+            _ => self.splits.get(name).copied(),
+        }
+    }
+}
+
 impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "task: {:?}", self.task)?;
         for (split, n) in &self.splits {
-            writeln!(f, "  {split:<18} {n:>9}")?;
+            writeln!(f, "  {split:<24} {n:>9}")?;
         }
         writeln!(f, "train atomic facts: {}", self.train_atomic)?;
         writeln!(

@@ -138,8 +138,8 @@ pub fn summary(sweep: &SweepDir) -> Result<DataFrame> {
             .iter()
             .map(|c| {
                 c.as_ref()
-                    .and_then(|s| s.splits.get(&name))
-                    .map(|&n| n as u64)
+                    .and_then(|s| s.evaluated(&name))
+                    .map(|n| n as u64)
             })
             .collect();
         let interval: Vec<Option<(f64, f64)>> = finals
