@@ -315,3 +315,39 @@ fn loops_at_inference_change_the_loop_count_and_nothing_else() {
     .to_string();
     assert!(err.contains("names no plugin"), "{err}");
 }
+
+#[test]
+fn a_model_opens_with_its_library_found_elsewhere_and_held_to_its_hash() {
+    use grokked::model::overrides::ModelOverrides;
+    let model = looped_model();
+    let dir = tempfile::tempdir().unwrap();
+    hf::save_folder(&model, dir.path()).unwrap();
+    // The library copied elsewhere, as on a machine where the model was not trained.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("libshared_depth.so");
+    std::fs::copy(library("shared_depth"), &copy).unwrap();
+    let open = |lib: &std::path::Path, sets: &[String]| {
+        let policy = LoadPolicy::data_only()
+            .allow_plugin(lib)
+            .with_overrides(ModelOverrides::parse(sets).unwrap());
+        hf::load_folder_with(dir.path(), Device::Cpu, &policy)
+    };
+    let set = |lib: &std::path::Path| vec![format!("model.plugin.path={}", lib.display())];
+    let moved = open(&copy, &set(&copy)).unwrap();
+    let ids = Tensor::from_slice(&[1i64, 2, 3]).view([1, 3]);
+    assert!(moved
+        .gpt
+        .forward(&ids, false)
+        .unwrap()
+        .equal(&model.gpt.forward(&ids, false).unwrap()));
+    // Consent is for the library that runs: allowing the copy does not open the original path.
+    let err = open(&copy, &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("not allowed") || err.contains("allow-plugin"),
+        "{err}"
+    );
+    // Another library at the new path is held to the recorded hash.
+    let other = library("fixture_panicking");
+    let err = open(&other, &set(&other)).unwrap_err().to_string();
+    assert!(err.contains("SHA-256"), "{err}");
+}

@@ -181,11 +181,12 @@ pub fn named_weights(model: &GptModel) -> Vec<(String, Tensor)> {
 
 /// Reads a folder's `config.json`, checking that a plugin it names is allowed by `policy`.
 /// A rebuilt library is accepted here when the policy says so ([`LoadPolicy::accept_rebuilt`]),
-/// and the policy's plugin-option overrides are applied (in memory only).
+/// and the policy's plugin overrides (library path, options) are applied (in memory only).
 pub fn read_config(dir: &Path, policy: &LoadPolicy) -> Result<GptConfig> {
     let path = dir.join(CONFIG_FILE);
     let mut cfg = GptConfig::from_file(&path)?;
     if let Some(plugin) = &mut cfg.plugin {
+        policy.overrides().relocate(plugin);
         policy.check_plugin(plugin, &path)?;
         policy.accept_rebuilt_plugin(plugin, &path)?;
     }

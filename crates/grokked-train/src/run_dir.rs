@@ -237,13 +237,15 @@ impl RunDir {
         if !self.config_file().is_file() {
             return Ok(());
         }
-        let run_plugin = self.config()?.model.plugin;
-        if let Some(p) = &run_plugin {
+        let mut run_plugin = self.config()?.model.plugin;
+        if let Some(p) = &mut run_plugin {
+            policy.overrides().relocate(p);
             policy.check_plugin(p, &self.config_file())?;
         }
         let json = dir.join(hf::CONFIG_FILE);
-        let ckpt_plugin = grokked_model::GptConfig::from_file(&json)?.plugin;
-        if let Some(p) = &ckpt_plugin {
+        let mut ckpt_plugin = grokked_model::GptConfig::from_file(&json)?.plugin;
+        if let Some(p) = &mut ckpt_plugin {
+            policy.overrides().relocate(p);
             policy.check_plugin(p, &json)?;
         }
         match (&run_plugin, &ckpt_plugin) {
