@@ -216,7 +216,10 @@ pub struct RunConfig {
 
 const SECTIONS: [&str; 3] = ["data", "model", "train"];
 /// Settings that are absent from a config when unset, by section.
-const OPTIONAL: [(&str, &str); 5] = [
+const OPTIONAL: [(&str, &str); 8] = [
+    ("data", "hops"),
+    ("data", "min_hops"),
+    ("data", "test_hops"),
     ("train", "grokfast"),
     ("train", "muon"),
     ("train", "aux_bridge"),

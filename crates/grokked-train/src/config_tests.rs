@@ -63,6 +63,19 @@ fn set_reaches_optional_fields_and_refuses_unknown_ones() {
         })
     );
     cfg.set("data.entities=50").unwrap();
+    // The hop options of a composition task may be absent from its config and still be set.
+    cfg.set("data.hops=3").unwrap();
+    cfg.set("data.test_hops=[4, 5]").unwrap();
+    cfg.set("min_hops=2").unwrap();
+    match &cfg.data {
+        grokked_data::DataSource::Generate(grokked_data::TaskSpec::Composition(c)) => {
+            assert_eq!(
+                (c.hops, c.min_hops, c.test_hops.clone()),
+                (3, Some(2), vec![4, 5])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(cfg
         .set("entitiez=3")
         .unwrap_err()
