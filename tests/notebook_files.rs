@@ -76,6 +76,7 @@ fn notebooks_follow_the_tutorial_in_order() {
         "future-directions",
         "summary",
         "what-controls-grokking",
+        "multi-hop-and-loops",
     ];
     let expected: Vec<String> = parts
         .iter()

@@ -12,6 +12,7 @@
 
 use super::collect::collect;
 use super::folder::SweepDir;
+use super::rebase::rebase_plugin_path;
 use super::status::{current_status, status_file, Status};
 use grokked_data::io::folder;
 use grokked_model::error::{GrokError, Result};
@@ -97,7 +98,14 @@ pub fn export(sweep: &SweepDir, dest: &Path) -> Result<()> {
         let entry = entry.map_err(|e| GrokError::io(src, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.path().is_file();
-        if is_file && (name.ends_with(".toml") || name == RUNS_FILE || name.ends_with(".parquet")) {
+        if is_file && name.ends_with(".toml") {
+            // Base configs keep reaching their plugin library from the new folder.
+            let text = read_to_string(&entry.path())?;
+            let text = rebase_plugin_path(&text, src, dest)
+                .map_err(|e| GrokError::format(&entry.path(), e.to_string()))?;
+            std::fs::create_dir_all(dest).map_err(|e| GrokError::io(dest, e))?;
+            write_atomic(&dest.join(&name), text.as_bytes())?;
+        } else if is_file && (name == RUNS_FILE || name.ends_with(".parquet")) {
             copy(&entry.path(), &dest.join(&name))?;
         }
     }

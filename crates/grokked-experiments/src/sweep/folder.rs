@@ -23,6 +23,7 @@
 //! assert_eq!(SweepDir::open(&tmp.path().join("out")).unwrap().spec(), sweep.spec());
 //! ```
 
+use super::rebase::rebase_plugin_path;
 use super::spec::{Point, SweepSpec};
 use super::status::{current_status, Status};
 use grokked_model::error::{GrokError, Result};
@@ -55,11 +56,14 @@ impl SweepDir {
         spec.set.extend(extra.iter().cloned());
         let spec_dir = spec_path.parent().unwrap_or(Path::new("."));
         // Every base config is copied into the folder: (file name there, text).
+        // A relative plugin path is rebased to reach the same library from the sweep folder.
         let read_base = |path: &Path| -> Result<String> {
             let path = spec_dir.join(path);
             let text = read_to_string(&path)?;
             RunConfig::from_toml_str(&text).map_err(|e| GrokError::format(&path, e.to_string()))?;
-            Ok(text)
+            let folder = path.parent().unwrap_or(Path::new("."));
+            rebase_plugin_path(&text, folder, root)
+                .map_err(|e| GrokError::format(&path, e.to_string()))
         };
         let mut bases = vec![(PathBuf::from(BASE_FILE), read_base(&spec.base)?)];
         spec.base = PathBuf::from(BASE_FILE);

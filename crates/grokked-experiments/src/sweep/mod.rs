@@ -14,6 +14,7 @@ pub mod export;
 pub mod folder;
 pub mod local;
 pub mod point;
+pub mod rebase;
 pub mod slurm;
 pub mod spec;
 pub mod status;
