@@ -106,3 +106,73 @@ fn the_shared_depth_bench_script_passes_its_consent_to_eval() {
     // Both runs are evaluated: the plain one and, with --allow-plugin, the shared-depth one.
     assert_eq!(text.matches("test_inferred_ood").count(), 2, "{text}");
 }
+
+/// A sweep copies its base configs into the sweep folder: a relative plugin path there must
+/// still reach the library (rebased from the new folder), and export ships it rebased again.
+#[test]
+fn a_sweep_reaches_a_plugin_named_by_a_relative_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (configs, libs) = (tmp.path().join("specs/configs"), tmp.path().join("libs"));
+    std::fs::create_dir_all(&configs).unwrap();
+    std::fs::create_dir_all(&libs).unwrap();
+    std::fs::copy(library("shared_depth"), libs.join("libshared_depth.so")).unwrap();
+    std::fs::write(
+        configs.join("looped.toml"),
+        r#"name = "looped"
+[data]
+task = "composition"
+entities = 20
+relations = 4
+out_degree = 2
+phi = 1.0
+[model]
+n_layer = 2
+n_embd = 16
+n_head = 2
+[model.plugin]
+path = "../../libs/libshared_depth.so"
+options = { k = 1, n = 2 }
+after_layer = 0
+replace = 2
+[train]
+batch_size = 32
+max_steps = 2
+device = "cpu"
+eval = { dense_every = 2, dense_until = 0, sparse_every = 2 }
+checkpoint = { dense_every = 0, dense_until = 0, sparse_every = 2 }
+"#,
+    )
+    .unwrap();
+    let spec = tmp.path().join("specs/s.toml");
+    std::fs::write(
+        &spec,
+        "name = \"s\"\nbase = \"configs/looped.toml\"\nseeds = [0]\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("runs/sweeps/s");
+    success_stdout(
+        Command::new(env!("CARGO_BIN_EXE_grokked"))
+            .args(["sweep", "run"])
+            .arg(&spec)
+            .arg("--out")
+            .arg(&out)
+            .args(["--jobs", "1", "--threads", "1"]),
+    );
+    let base = std::fs::read_to_string(out.join("base.toml")).unwrap();
+    assert!(
+        base.contains("path = \"../../../libs/libshared_depth.so\""),
+        "{base}"
+    );
+    let shipped = tmp.path().join("results/s");
+    success_stdout(
+        Command::new(env!("CARGO_BIN_EXE_grokked"))
+            .args(["sweep", "export"])
+            .arg(&out)
+            .arg(&shipped),
+    );
+    let base = std::fs::read_to_string(shipped.join("base.toml")).unwrap();
+    assert!(
+        base.contains("path = \"../../libs/libshared_depth.so\""),
+        "{base}"
+    );
+}
