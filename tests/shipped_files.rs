@@ -1,7 +1,8 @@
 //! The shipped configs, sweep specs and sweep results: every config parses, every point of every
 //! spec builds its run config (so each `--set` in a spec is valid), composition-fast differs from
 //! composition-small only in its training method and learning rate, every shipped result holds
-//! exactly the finished points of the spec of the same name, and the shipped memory comparison
+//! exactly the finished points of the spec of the same name (and its summary recomputes from
+//! them), and the shipped memory comparison
 //! holds the two runs its table reports.
 
 mod support;
@@ -107,6 +108,14 @@ fn shipped_results_hold_the_finished_points_of_their_spec() {
             assert!(!log.rows.is_empty(), "{}: metrics", run.display());
         }
         assert!(sweep.summary_file().is_file(), "{name}: summary.parquet");
+        // Every number of the summary recomputes from the shipped points (metrics, task
+        // counts, status), intervals and per-hop columns included.
+        let shipped_summary = read_parquet(&sweep.summary_file()).unwrap();
+        let again = grokked::sweep::collect::summary(&sweep).unwrap();
+        assert!(
+            again.equals_missing(&shipped_summary),
+            "{name}: summary.parquet does not recompute:\n{again}\nvs\n{shipped_summary}"
+        );
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
         assert!(
             readme.contains("grokked sweep run"),
