@@ -39,6 +39,31 @@ fn loss_falls_and_training_facts_are_learned() {
 }
 
 #[test]
+fn a_run_shipped_without_its_data_generates_the_same_task_and_scores_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    Trainer::new(tiny(20, 0.0), dir.path())
+        .unwrap()
+        .run(&mut Silent)
+        .unwrap();
+    let run = RunDir::new(dir.path());
+    let with = run.load().unwrap();
+    std::fs::remove_dir_all(run.data_dir()).unwrap();
+    let without = run.load().unwrap();
+    assert_eq!(without.data.examples, with.data.examples);
+    assert_eq!(without.data.vocab, with.data.vocab);
+    let (model, _) = run.load_model(None, Device::Cpu).unwrap();
+    let score = |d: &TaskData| {
+        let tok = TaskTokenizer::new(&d.vocab).unwrap();
+        let (ids, targets) = tensors_of(
+            &encode(&tok, d.split(Split::TrainInferred)).unwrap(),
+            Device::Cpu,
+        );
+        exact_match(&model.gpt, &ids, &targets, 64).unwrap()
+    };
+    assert_eq!(score(&without.data), score(&with.data));
+}
+
+#[test]
 fn corrupt_checkpoints_are_named_skipped_and_interrupted_writes_removed() {
     let dir = tempfile::tempdir().unwrap();
     let run = RunDir::new(dir.path());

@@ -146,10 +146,16 @@ impl RunDir {
         RunConfig::from_file(&self.config_file())
     }
 
-    /// Configuration, task, tokenizer and device in one call.
+    /// Configuration, task, tokenizer and device in one call. A run folder shipped without its
+    /// `data/` (a generated task is fixed by its config and seed) generates the task again.
     pub fn load(&self) -> Result<LoadedRun> {
         let cfg = self.config()?;
-        let data = folder::load(&self.data_dir())?;
+        let data = match &cfg.data {
+            grokked_data::DataSource::Generate(spec) if !self.data_dir().exists() => {
+                spec.generate()?
+            }
+            _ => folder::load(&self.data_dir())?,
+        };
         let tokenizer = TaskTokenizer::new(&data.vocab)?;
         let device = resolve_device(&cfg.train.device)?;
         Ok(LoadedRun {
