@@ -179,3 +179,41 @@ fn the_shipped_ood_circuit_run_opens_with_its_powered_split() {
         "the model grokked in distribution"
     );
 }
+
+/// Notebook 13 reads `datasets/results/hops/models`: the looped models of the hops sweep, shipped
+/// without their task (generated again from the config) and opened with this checkout's plugin
+/// through `model.plugin.path`; at the trained loop count each scores what its metrics recorded.
+#[test]
+fn the_shipped_looped_models_open_with_this_plugin_and_score_their_metrics() {
+    use grokked::model::overrides::ModelOverrides;
+    use grokked::model::trust::LoadPolicy;
+    use grokked::train::eval::{eval_sets, evaluate_sets};
+    let lib = support::plugin_library("shared_depth");
+    let run = RunDir::new(workspace_root().join("datasets/results/hops/models/looped-3hop-seed-1"));
+    assert!(!run.data_dir().exists(), "shipped without its task");
+    let loaded = run.load().unwrap();
+    assert!(
+        loaded.data.count(Split::TestInferredOod) >= 300,
+        "a powered OOD split"
+    );
+    let sets = [format!("model.plugin.path={}", lib.display())];
+    let policy = LoadPolicy::data_only()
+        .allow_plugin(&lib)
+        .accept_rebuilt(true)
+        .with_overrides(ModelOverrides::parse(&sets).unwrap());
+    let (model, step) = run.load_model_with(None, Device::Cpu, &policy).unwrap();
+    assert_eq!(step, 8000);
+    let log = run.metrics().unwrap();
+    let evals = eval_sets(&loaded.data, &loaded.tokenizer, Device::Cpu).unwrap();
+    let accs = evaluate_sets(&model.gpt, &evals, 1024).unwrap();
+    for (set, (_, acc)) in evals.iter().zip(accs) {
+        let recorded = match set.hops {
+            None => log.series(set.split).last().unwrap().1,
+            Some(_) => log.extra_series(&set.name()).last().unwrap().1,
+        };
+        assert_eq!(acc, recorded, "{}", set.name());
+    }
+    // Without the path, the checkpoint's own library path is not this build: refused unless allowed.
+    let plain = LoadPolicy::data_only().allow_plugin(&lib);
+    assert!(run.load_model_with(None, Device::Cpu, &plain).is_err());
+}
