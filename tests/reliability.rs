@@ -287,12 +287,7 @@ fn checksums_are_verified_and_resume_falls_back_to_the_newest_intact_checkpoint(
 
 #[test]
 fn a_failed_resume_does_not_persist_its_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    Trainer::new(tiny(20, 0.0), dir.path())
-        .unwrap()
-        .run(&mut Silent)
-        .unwrap();
-    let run = RunDir::new(dir.path());
+    let (dir, run) = tiny_run::trained_tiny_run(20);
     let before = std::fs::read_to_string(run.config_file()).unwrap();
     let opts = ResumeOptions {
         sets: vec!["lr=1e30".into(), "max_steps=40".into()],
@@ -323,12 +318,7 @@ fn a_failed_resume_does_not_persist_its_settings() {
 
 #[test]
 fn stale_temporary_checkpoints_are_removed_at_the_next_start() {
-    let dir = tempfile::tempdir().unwrap();
-    Trainer::new(tiny(20, 0.0), dir.path())
-        .unwrap()
-        .run(&mut Silent)
-        .unwrap();
-    let run = RunDir::new(dir.path());
+    let (dir, run) = tiny_run::trained_tiny_run(20);
     let stale = [
         run.checkpoints_dir().join(".step-40.tmp-4242"),
         dir.path().join(".metrics.parquet.tmp-4242"),

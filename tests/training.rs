@@ -40,12 +40,7 @@ fn loss_falls_and_training_facts_are_learned() {
 
 #[test]
 fn a_run_shipped_without_its_data_generates_the_same_task_and_scores_the_same() {
-    let dir = tempfile::tempdir().unwrap();
-    Trainer::new(tiny(20, 0.0), dir.path())
-        .unwrap()
-        .run(&mut Silent)
-        .unwrap();
-    let run = RunDir::new(dir.path());
+    let (_dir, run) = tiny_run::trained_tiny_run(20);
     let with = run.load().unwrap();
     std::fs::remove_dir_all(run.data_dir()).unwrap();
     let without = run.load().unwrap();

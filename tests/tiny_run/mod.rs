@@ -32,3 +32,17 @@ pub fn tiny_run_config(max_steps: u64, dropout: f64) -> grokked::train::RunConfi
     cfg.set(&format!("dropout={dropout}")).unwrap();
     cfg
 }
+
+/// A tiny run trained for `max_steps` steps (no dropout) in a fresh temporary folder, which the
+/// returned guard removes when dropped.
+#[allow(dead_code)] // not every test binary that shares this module trains one
+pub fn trained_tiny_run(max_steps: u64) -> (tempfile::TempDir, grokked::train::RunDir) {
+    use grokked::train::{observer::Silent, RunDir, Trainer};
+    let dir = tempfile::tempdir().unwrap();
+    Trainer::new(tiny_run_config(max_steps, 0.0), dir.path())
+        .unwrap()
+        .run(&mut Silent)
+        .unwrap();
+    let run = RunDir::new(dir.path());
+    (dir, run)
+}

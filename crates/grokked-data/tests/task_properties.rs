@@ -76,9 +76,9 @@ fn composition_has_no_leakage_and_hops_match_their_split() {
     }
 }
 
-#[test]
-fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split() {
-    let spec = CompositionSpec {
+/// A small 3-hop graph with many OOD facts, every evaluated fact kept.
+fn three_hop_spec() -> CompositionSpec {
+    CompositionSpec {
         entities: 60,
         relations: 12,
         out_degree: 4,
@@ -89,7 +89,12 @@ fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split
         seed: 2,
         hops: 3,
         ..Default::default()
-    };
+    }
+}
+
+#[test]
+fn a_k_hop_answer_follows_its_own_atomic_facts_and_each_hop_has_the_chains_split() {
+    let spec = three_hop_spec();
     let data = spec.generate().unwrap();
     let train = train_targets(&data);
     let tail = atomic_tails(&data);
@@ -335,17 +340,11 @@ fn follow_chain(e: &Example, tail: &HashMap<(i64, i64), (i64, bool)>, want_ood: 
 #[test]
 fn several_hop_counts_train_together_and_longer_chains_are_held_out() {
     let spec = CompositionSpec {
-        entities: 60,
-        relations: 12,
-        out_degree: 4,
-        ood_ratio: 0.3,
-        phi: 2.0,
-        test_id_prob: 0.1,
         max_test: 300,
         seed: 4,
-        hops: 3,
         min_hops: Some(2),
         test_hops: vec![4, 5],
+        ..three_hop_spec()
     };
     let data = spec.generate().unwrap();
     assert_eq!(data.hop_counts(), vec![2, 3, 4, 5]);
