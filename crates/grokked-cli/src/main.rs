@@ -49,6 +49,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    signals::quiet_on_closed_pipe();
     match Cli::parse().command {
         Command::Generate(args) => generate::run(args),
         Command::Data(cmd) => data::run(cmd),

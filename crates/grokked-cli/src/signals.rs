@@ -28,3 +28,13 @@ pub fn stop_flag() -> &'static AtomicBool {
     });
     &STOP
 }
+
+/// Makes a write to a closed pipe end the process quietly, as Unix tools do (`grokked sweep
+/// status DIR | head -1`): Rust ignores SIGPIPE, so such a write would otherwise panic with
+/// "failed printing to stdout". Training writes its results to files, never only to stdout.
+pub fn quiet_on_closed_pipe() {
+    // SAFETY: restoring the default disposition of a signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -262,3 +262,26 @@ fn generate_refuses_arguments_it_would_ignore() {
     }
     success_stdout(grokked().args(base).args(["--max-length", "6"]));
 }
+
+/// Output piped into a reader that has gone (`grokked sweep status DIR | head -1`) ends the
+/// command quietly instead of a panic about a broken pipe.
+#[test]
+fn a_closed_pipe_on_stdout_ends_the_command_without_a_panic() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/results/hops");
+    let out = grokked()
+        .args(["sweep", "status"])
+        .arg(&results)
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    // Ended by the signal, as `cat` would be.
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
