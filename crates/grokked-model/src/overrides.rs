@@ -95,9 +95,10 @@ impl ModelOverrides {
         &self.plugin_options
     }
 
-    /// Applies the overrides to the plugin of the model described in `named_in`. A model without
-    /// a plugin has no options to change: that is an error, as is a key the module does not know
-    /// (the module says so when it is created).
+    /// Applies the option overrides to the plugin of the model described in `named_in` (its
+    /// library path was already changed by [`ModelOverrides::relocate`], before consent was
+    /// checked). A model without a plugin has nothing to change: that is an error, as is a key
+    /// the module does not know (the module says so when it is created).
     pub fn apply(&self, plugin: Option<&mut PluginConfig>, named_in: &Path) -> Result<()> {
         if self.is_empty() {
             return Ok(());
@@ -108,7 +109,6 @@ impl ModelOverrides {
                 "names no plugin, so --set model.plugin.* has nothing to change",
             )
         })?;
-        self.relocate(plugin);
         match &mut plugin.options {
             serde_json::Value::Object(options) => {
                 options.extend(self.plugin_options.clone());

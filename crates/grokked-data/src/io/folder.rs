@@ -79,9 +79,7 @@ impl Stats {
             vocab_size: data.vocab.len(),
         }
     }
-}
 
-impl Stats {
     /// The rows that the metric `name` scores: a per-hop column's count, or a split's, except
     /// that a split of a task of several hop counts scores only the hop counts trained on (those
     /// with a `train_inferred_<K>hop` count); `None` for a metric the task does not have.

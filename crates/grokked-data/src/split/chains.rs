@@ -93,15 +93,13 @@ fn extend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::split::draw::rng;
+    use crate::split::draw::{random_graph, rng};
     use crate::split::paths::two_hop_pools;
 
     #[test]
     fn at_two_hops_the_chains_are_the_two_hop_paths_with_the_same_draws() {
-        let mut g = rng(5);
-        let (n, d) = (30usize, 4usize);
-        let tails: Vec<u32> = (0..n * d).map(|_| g.gen_range(0..n as u32)).collect();
-        let ood: Vec<bool> = (0..n * d).map(|_| g.gen::<f64>() < 0.3).collect();
+        let d = 4;
+        let (tails, ood) = random_graph(5, 30, d, 0.3);
         let pairs = two_hop_pools(&tails, d, &ood, 0.2, &mut rng(9));
         let chains = chain_pools(&tails, d, &ood, 2, 0.2, &mut rng(9));
         let as_chains = |v: &[(u32, u32)]| v.iter().map(|&(a, c)| vec![a, c]).collect::<Vec<_>>();

@@ -94,3 +94,22 @@ pub fn eval_examples<T: Clone>(
     }
     out
 }
+
+/// A random graph for the split tests: `entities` heads with `out_degree` facts each, every
+/// fact's tail uniform and OOD with probability `ood_share` (tails drawn first, then OOD marks).
+#[cfg(test)]
+pub(crate) fn random_graph(
+    seed: u64,
+    entities: usize,
+    out_degree: usize,
+    ood_share: f64,
+) -> (Vec<u32>, Vec<bool>) {
+    use rand::Rng as _;
+    let mut g = rng(seed);
+    let facts = entities * out_degree;
+    let tails = (0..facts)
+        .map(|_| g.gen_range(0..entities as u32))
+        .collect();
+    let ood = (0..facts).map(|_| g.gen::<f64>() < ood_share).collect();
+    (tails, ood)
+}

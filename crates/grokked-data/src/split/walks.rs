@@ -67,14 +67,12 @@ pub fn sample_chains(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::split::draw::rng;
+    use crate::split::draw::{random_graph, rng};
 
     #[test]
     fn every_chain_is_connected_of_one_kind_and_distinct() {
-        let mut g = rng(3);
-        let (n, d) = (40usize, 5usize);
-        let tails: Vec<u32> = (0..n * d).map(|_| g.gen_range(0..n as u32)).collect();
-        let ood: Vec<bool> = (0..n * d).map(|_| g.gen::<f64>() < 0.3).collect();
+        let d = 5;
+        let (tails, ood) = random_graph(3, 40, d, 0.3);
         for want_ood in [false, true] {
             let chains = sample_chains(&tails, d, &ood, 4, want_ood, 200, &mut rng(1));
             assert!(chains.len() > 50, "{want_ood}: {}", chains.len());
