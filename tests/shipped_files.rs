@@ -1,6 +1,7 @@
 //! The shipped configs, sweep specs and sweep results: every config parses, every point of every
 //! spec builds its run config (so each `--set` in a spec is valid), composition-fast differs from
-//! composition-small only in its training method and learning rate, every shipped result holds
+//! composition-small only in its training method and learning rate (and comparison-fast from
+//! comparison-small only in that method and its number of values), every shipped result holds
 //! exactly the finished points of the spec of the same name (and its summary recomputes from
 //! them), and the shipped memory comparison
 //! holds the two runs its table reports.
@@ -56,6 +57,30 @@ fn composition_fast_is_composition_small_with_a_grokking_method() {
     assert_eq!(
         same, small.train,
         "only the method, its learning rate and the eval/checkpoint schedule differ"
+    );
+}
+
+#[test]
+fn comparison_fast_is_comparison_small_with_five_values_and_composition_fasts_method() {
+    let dir = workspace_root().join("datasets/configs");
+    let fast = RunConfig::from_file(&dir.join("comparison-fast.toml")).unwrap();
+    let method = RunConfig::from_file(&dir.join("composition-fast.toml")).unwrap();
+    let mut small = RunConfig::from_file(&dir.join("comparison-small.toml")).unwrap();
+    for key in [
+        "name=\"comparison-fast\"",
+        "data.values=5",
+        "max_steps=5000",
+        "stop_at_id_accuracy=0.95",
+        "train.checkpoint={ dense_every = 0, dense_until = 0, sparse_every = 2500 }",
+    ] {
+        small.set(key).unwrap();
+    }
+    small.train.lr = method.train.lr;
+    small.train.optim = method.train.optim.clone();
+    small.train.eval = method.train.eval;
+    assert_eq!(
+        small, fast,
+        "only the values, the method, its learning rate and the schedules differ"
     );
 }
 
