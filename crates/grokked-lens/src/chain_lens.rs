@@ -165,6 +165,35 @@ pub fn chain_lens(gpt: &Gpt, probes: &[ChainProbe]) -> Result<DataFrame> {
     .map_err(pe)
 }
 
+/// The value of `column` (`mrr`, `mean_rank` or `top1`) in the row of a [`chain_lens`] table at
+/// residual site `layer`, hop `hop` and position `at` (`"r_j"` or `"last"`).
+pub fn chain_lens_cell(
+    df: &DataFrame,
+    layer: i64,
+    hop: i64,
+    at: &str,
+    column: &str,
+) -> Result<f64> {
+    let (l, h, a) = (
+        df.column("layer").map_err(pe)?.i64().map_err(pe)?,
+        df.column("hop").map_err(pe)?.i64().map_err(pe)?,
+        df.column("at").map_err(pe)?.str().map_err(pe)?,
+    );
+    let row = (0..df.height())
+        .find(|&i| l.get(i) == Some(layer) && h.get(i) == Some(hop) && a.get(i) == Some(at))
+        .ok_or_else(|| {
+            GrokError::Invalid(format!(
+                "no chain-lens row at layer {layer}, hop {hop}, at {at}"
+            ))
+        })?;
+    df.column(column)
+        .map_err(pe)?
+        .f64()
+        .map_err(pe)?
+        .get(row)
+        .ok_or_else(|| GrokError::Invalid(format!("chain-lens `{column}` is null at row {row}")))
+}
+
 fn pe(e: PolarsError) -> GrokError {
     GrokError::Invalid(e.to_string())
 }
@@ -176,15 +205,19 @@ mod tests {
     use grokked_model::{GptConfig, GptModel, GptSize};
     use tch::Kind;
 
-    /// `column` of the row at `(layer, hop, at)`.
     fn cell(df: &DataFrame, layer: i64, hop: i64, at: &str, column: &str) -> f64 {
-        let l = df.column("layer").unwrap().i64().unwrap();
-        let h = df.column("hop").unwrap().i64().unwrap();
-        let a = df.column("at").unwrap().str().unwrap();
-        let i = (0..df.height())
-            .find(|&i| l.get(i) == Some(layer) && h.get(i) == Some(hop) && a.get(i) == Some(at))
-            .unwrap();
-        df.column(column).unwrap().f64().unwrap().get(i).unwrap()
+        chain_lens_cell(df, layer, hop, at, column).unwrap()
+    }
+
+    #[test]
+    fn a_cell_that_is_not_in_the_table_is_named() {
+        let df = df!("layer" => [0i64], "hop" => [1i64], "at" => ["last"], "mrr" => [0.5]).unwrap();
+        assert_eq!(chain_lens_cell(&df, 0, 1, "last", "mrr").unwrap(), 0.5);
+        let err = chain_lens_cell(&df, 0, 2, "last", "mrr")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("layer 0, hop 2, at last"), "{err}");
+        assert!(chain_lens_cell(&df, 0, 1, "last", "top5").is_err());
     }
 
     #[test]
