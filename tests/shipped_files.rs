@@ -76,7 +76,7 @@ fn comparison_fast_is_comparison_small_with_five_values_and_composition_fasts_me
         small.set(key).unwrap();
     }
     small.train.lr = method.train.lr;
-    small.train.optim = method.train.optim.clone();
+    small.train.optim = method.train.optim;
     small.train.eval = method.train.eval;
     assert_eq!(
         small, fast,
